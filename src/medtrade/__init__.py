@@ -1,0 +1,6 @@
+"""medtrade: reproducible trade and registry intelligence for medicines and medical devices."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+__all__ = ["__version__"]
