@@ -1,0 +1,50 @@
+"""Readers, one module per file format, and the registry that picks one.
+
+Each reader module has ``NAME``, ``detect(path) -> bool`` and ``read(path) -> Batch``.
+Order matters: the first reader whose ``detect`` says yes reads the file, unless
+``source=NAME`` forces one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+
+from medtrade.errors import SourceError
+from medtrade.sources import india_eidb_csv
+from medtrade.sources.base import Batch, head_bytes
+
+READERS: list[ModuleType] = [india_eidb_csv]
+
+__all__ = ["Batch", "READERS", "detect", "read_file", "reader_names"]
+
+
+def reader_names() -> list[str]:
+    """Names accepted by ``--source``."""
+    return [module.NAME for module in READERS]
+
+
+def detect(path: Path, /) -> ModuleType:
+    """The reader that recognises *path*; :class:`SourceError` naming the known formats if none does."""
+    if not path.is_file():
+        raise SourceError(f"{path}: no such file")
+    if not head_bytes(path, 4096).strip():
+        raise SourceError(f"{path}: the file is empty")
+    for module in READERS:
+        if module.detect(path):
+            return module
+    raise SourceError(
+        f"{path}: unknown format; medtrade reads {', '.join(reader_names())} "
+        "(use --source NAME to force one)"
+    )
+
+
+def read_file(path: str | Path, /, *, source: str | None = None) -> Batch:
+    """Describe how to stage *path*, with the detected (or forced) reader."""
+    path = Path(path)
+    if source is None:
+        return detect(path).read(path)
+    for module in READERS:
+        if module.NAME == source:
+            return module.read(path)
+    raise SourceError(f"unknown source `{source}`; valid: {', '.join(reader_names())}")

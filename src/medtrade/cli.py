@@ -1,0 +1,252 @@
+"""The `medtrade` command line: a thin layer over the library.
+
+Library errors (:class:`~medtrade.errors.MedtradeError`) become one line on stderr and
+exit code 2; nothing else is caught.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from medtrade import __version__, config
+from medtrade.errors import MedtradeError
+
+app = typer.Typer(
+    name="medtrade",
+    help="Trade and registry intelligence for medicines and medical devices, from official files.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+WarehouseOpt = Annotated[
+    Path | None, typer.Option("--warehouse", "-w", help="Warehouse file [default: $MEDTRADE_WAREHOUSE or ./medtrade.duckdb]")
+]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="Output format: table, json or csv")]
+
+
+def user_errors(func: F) -> F:
+    """Turn a MedtradeError into one line on stderr and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except MedtradeError as exc:
+            err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def check_format(fmt: str) -> str:
+    if fmt not in ("table", "json", "csv"):
+        from medtrade.errors import InputError
+
+        raise InputError(f"unknown --format `{fmt}`; valid: table, json, csv")
+    return fmt
+
+
+def open_warehouse(path: Path | None, *, read_only: bool = False):  # noqa: ANN201
+    from medtrade.warehouse.store import Warehouse
+
+    return Warehouse(config.warehouse_path(path), read_only=read_only)
+
+
+class LoadProgress:
+    """A Rich progress bar for one file; shows percent, rows and rows/s."""
+
+    def __init__(self, progress: Progress, name: str, size: int) -> None:
+        self.progress, self.size, self.started = progress, size, time.perf_counter()
+        self.task = progress.add_task(name, total=1.0, rows="", rate="")
+
+    def __call__(self, fraction: float, rows: int | None) -> None:
+        elapsed = max(time.perf_counter() - self.started, 1e-6)
+        if rows is not None:
+            self.progress.update(self.task, completed=1.0, rows=f"{rows:,} rows", rate=f"{rows / elapsed:,.0f} rows/s")
+        else:
+            mb = fraction * self.size / 1e6
+            self.progress.update(self.task, completed=fraction, rows=f"{mb:,.1f} MB", rate=f"{mb / elapsed:,.1f} MB/s")
+
+
+def load_files(paths: list[Path], *, warehouse: Path | None, source: str | None, quiet: bool = False) -> list:
+    """Load files with a progress bar each; returns the reports."""
+    wh = open_warehouse(warehouse)
+    reports = []
+    columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+               TextColumn("{task.fields[rows]}"), TextColumn("{task.fields[rate]}"), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=err, transient=False, disable=quiet) as progress:
+            for path in paths:
+                bar = LoadProgress(progress, path.name, path.stat().st_size if path.is_file() else 0)
+                reports.append(wh.load(path, source=source, progress=bar))
+    finally:
+        wh.close()
+    return reports
+
+
+@app.callback(invoke_without_command=True)
+def main(version: Annotated[bool, typer.Option("--version", help="Print the version and exit")] = False) -> None:
+    """medtrade: answers about pharmaceutical and medical-device trade, with definitions and sources."""
+    if version:
+        console.print(f"medtrade {__version__}")
+        raise typer.Exit()
+
+
+@app.command()
+@user_errors
+def load(
+    paths: Annotated[list[Path], typer.Argument(help="Files to load (format detected from the content)")],
+    warehouse: WarehouseOpt = None,
+    source: Annotated[str | None, typer.Option("--source", help="Force a reader (see `medtrade formats`)")] = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Load official files into the warehouse: atomic, idempotent, every row accounted for."""
+    check_format(fmt)
+    reports = load_files(paths, warehouse=warehouse, source=source, quiet=fmt != "table")
+    if fmt == "json":
+        print(json.dumps([r.asdict() for r in reports], indent=2, ensure_ascii=False))
+    else:
+        for report in reports:
+            console.print(str(report), highlight=False)
+
+
+@app.command()
+@user_errors
+def sources(warehouse: WarehouseOpt = None, fmt: FormatOpt = "table") -> None:
+    """List loaded files with rows read, loaded and rejected."""
+    from medtrade.results import Result
+
+    check_format(fmt)
+    wh = open_warehouse(warehouse, read_only=True)
+    try:
+        rows = wh.source_files()
+    finally:
+        wh.close()
+    for row in rows:
+        row["datasets"] = ", ".join(row["datasets"])
+        row["sha256"] = row["sha256"][:16]
+        row["seconds"] = round(row["seconds"], 2)
+    Result(query={"verb": "sources"}, definition={"warehouse": str(config.warehouse_path(warehouse))},
+           rows=rows, title="Loaded files").print(console, fmt=fmt)
+
+
+@app.command()
+@user_errors
+def rejects(
+    file_id: Annotated[int | None, typer.Option("--file", help="Only this file id (see `medtrade sources`)")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many rows")] = 50,
+    warehouse: WarehouseOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Show rejected rows with their row number, reason and raw text."""
+    from medtrade.results import Result
+
+    check_format(fmt)
+    wh = open_warehouse(warehouse, read_only=True)
+    try:
+        sql = "SELECT r.file_id, f.name, r.row_number, r.reason, r.raw FROM rejects r JOIN source_files f USING (file_id)"
+        params: list[Any] = []
+        if file_id is not None:
+            sql += " WHERE r.file_id = ?"
+            params.append(file_id)
+        cur = wh.con.execute(sql + " ORDER BY r.file_id, r.row_number LIMIT ?", [*params, limit])
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, r)) for r in cur.fetchall()]
+    finally:
+        wh.close()
+    Result(query={"verb": "rejects", "file": file_id}, definition={}, rows=rows, title="Rejected rows").print(console, fmt=fmt)
+
+
+@app.command()
+def formats() -> None:
+    """List the file formats medtrade reads."""
+    from medtrade.sources import READERS
+
+    table = Table("name", "what")
+    for module in READERS:
+        table.add_row(module.NAME, (module.__doc__ or "").strip().splitlines()[0])
+    console.print(table)
+
+
+@app.command()
+@user_errors
+def segments(fmt: FormatOpt = "table") -> None:
+    """List segment presets with their HS codes and descriptions."""
+    from medtrade.catalog.segments import describe_segment, presets
+    from medtrade.results import Result
+
+    check_format(fmt)
+    rows = [
+        {"segment": seg.name, "version": seg.version, "code": row["prefix"], "role": row["role"],
+         "description": (row["description"] or "")[:90]}
+        for seg in presets() for row in describe_segment(seg)
+    ]
+    Result(query={"verb": "segments"}, definition={"files": "medtrade/catalog/segments/*.yaml; --segment PATH.yaml for your own"},
+           rows=rows, title="Segment presets").print(console, fmt=fmt)
+
+
+@app.command()
+@user_errors
+def flows(
+    exporter: Annotated[str, typer.Option(help="Exporting country (ISO3 or any known name)")],
+    importer: Annotated[str | None, typer.Option(help="Importing country; all partners when omitted")] = None,
+    segment: Annotated[str, typer.Option(help="Segment preset or a YAML file")] = "pharma",
+    by: Annotated[str, typer.Option(help="Keys, comma-separated: fy|year|month, hs2|hs4|hs6|product, partner")] = "fy",
+    unit: Annotated[str, typer.Option(help="usd, usd_mn, inr_crore, inr_lakh, rub")] = "usd_mn",
+    measure: Annotated[str, typer.Option(help="value, quantity or net_weight_kg")] = "value",
+    reporter: Annotated[str, typer.Option(help="Whose statistics: exporter or importer")] = "exporter",
+    dataset: Annotated[str | None, typer.Option(help="in-eidb, in-monthly, ru-fts, comtrade, baci")] = None,
+    warehouse: WarehouseOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Trade between two countries in a segment, over time or by product."""
+    from medtrade.verbs.flows import run_flows
+
+    check_format(fmt)
+    wh = open_warehouse(warehouse, read_only=True)
+    try:
+        result = run_flows(wh, exporter=exporter, importer=importer, segment=segment, by=by, unit=unit,
+                           measure=measure, reporter=reporter, dataset=dataset)
+    finally:
+        wh.close()
+    result.print(console, fmt=fmt)
+
+
+@app.command()
+@user_errors
+def demo(
+    data: Annotated[Path | None, typer.Option("--data", help="Sample data [default: $MEDTRADE_DATA or ../shared/data]")] = None,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Build the warehouse from the shared data and print India -> Russia exports per segment."""
+    from medtrade.verbs.demo import demo_files, demo_tables
+
+    files = demo_files(config.data_dir(data))
+    err.print(f"loading {len(files)} trade files from {config.data_dir(data)}")
+    for report in load_files(files, warehouse=warehouse, source=None):
+        console.print(str(report), highlight=False)
+    wh = open_warehouse(warehouse, read_only=True)
+    try:
+        for result in demo_tables(wh):
+            result.print(console, fmt="table")
+    finally:
+        wh.close()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

@@ -1,0 +1,141 @@
+"""What every reader returns: a :class:`Batch` describing how to stage one file.
+
+A reader never touches the warehouse. It inspects the file (header, encoding, layout)
+and returns SQL that DuckDB runs *inside the warehouse's load transaction* to stage the
+rows in the canonical schema, plus any small Arrow tables that SQL refers to (name
+mappings, or rows a Python parser produced). Keeping the heavy lifting in one DuckDB
+statement is what makes a 2.5 M-row load cost about what DuckDB's own `read_csv` costs.
+"""
+
+from __future__ import annotations
+
+import gzip
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from medtrade.errors import SourceError
+
+#: Canonical columns every staging SELECT must produce, in this order.
+#: ``problem`` is NULL for a good row, else the reason the row is rejected;
+#: ``repaired`` names a repair the reader made (e.g. restored leading zeros), counted in the report;
+#: ``raw`` is the row as published (needed only where ``problem`` is set).
+STAGE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("source_row", "BIGINT"),
+    ("dataset", "VARCHAR"),
+    ("period_type", "VARCHAR"),
+    ("period", "VARCHAR"),
+    ("period_start", "DATE"),
+    ("period_end", "DATE"),
+    ("reporter", "VARCHAR"),
+    ("partner", "VARCHAR"),
+    ("partner_reported", "VARCHAR"),
+    ("flow", "VARCHAR"),
+    ("product_code", "VARCHAR"),
+    ("nomenclature", "VARCHAR"),
+    ("hs6", "VARCHAR"),
+    ("confidential", "BOOLEAN"),
+    ("value_usd", "DOUBLE"),
+    ("value_local", "DOUBLE"),
+    ("local_currency", "VARCHAR"),
+    ("quantity", "DOUBLE"),
+    ("quantity_unit", "VARCHAR"),
+    ("net_weight_kg", "DOUBLE"),
+    ("problem", "VARCHAR"),
+    ("repaired", "VARCHAR"),
+    ("raw", "VARCHAR"),
+)
+#: Staging-only columns: why a row is rejected, what the reader repaired, the row as published.
+STAGE_ONLY: tuple[str, ...] = ("problem", "repaired", "raw")
+FLOW_COLUMNS: tuple[str, ...] = tuple(name for name, _ in STAGE_COLUMNS if name not in STAGE_ONLY)
+
+
+@dataclass
+class Batch:
+    """How to stage one file: the reader's answer, executed by the warehouse.
+
+    Attributes
+    ----------
+    format : the reader's name (e.g. ``india-eidb-csv``).
+    select_sql : a DuckDB SELECT yielding :data:`STAGE_COLUMNS`.
+    tables : Arrow tables the SELECT refers to by name.
+    csv_rejects : the SELECT uses ``read_csv(..., store_rejects=true)``; the warehouse
+        collects DuckDB's ``reject_errors`` as rejects.
+    key_unique : within one file, (dataset, reporter, partner, flow, product, period)
+        identifies one row; a repeat is a duplicate and is rejected.
+    release : the release date the file states about itself, if any (ISO date).
+    rejects : rows a Python parser already refused: (row, reason, raw).
+    notes : what the reader noticed and repaired (restored zeros, re-labelled years...).
+    """
+
+    format: str
+    select_sql: str
+    tables: dict[str, pa.Table] = field(default_factory=dict)
+    csv_rejects: bool = False
+    key_unique: bool = True
+    release: str | None = None
+    rejects: list[tuple[int, str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def head_bytes(path: Path, n: int = 65536) -> bytes:
+    """The first *n* bytes of a file, decompressed if it is gzip.
+
+    Raises :class:`SourceError` for an empty file or a gzip stream that ends early.
+    """
+    try:
+        with path.open("rb") as raw:
+            magic = raw.read(2)
+        if magic == b"\x1f\x8b":
+            with gzip.open(path, "rb") as fh:
+                data = fh.read(n)
+        else:
+            with path.open("rb") as fh:
+                data = fh.read(n)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise SourceError(f"{path}: the gzip stream is damaged or truncated ({exc})") from None
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    return data
+
+
+def first_line(path: Path) -> str:
+    """The header line, decoded as UTF-8 (a BOM is dropped)."""
+    head = head_bytes(path)
+    if not head.strip():
+        raise SourceError(f"{path}: the file is empty")
+    line = head.split(b"\n", 1)[0].rstrip(b"\r")
+    return line.decode("utf-8", errors="replace").lstrip("\ufeff")
+
+
+def sql_str(value: str) -> str:
+    """A SQL string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def sql_path(path: Path) -> str:
+    """A file path as a SQL string literal."""
+    return sql_str(str(path))
+
+
+def require_columns(path: Path, found: list[str], required: list[str], layout: str) -> None:
+    """Refuse a file that lacks a required column, naming it."""
+    missing = [c for c in required if c not in found]
+    if missing:
+        raise SourceError(
+            f"{path}: missing required column(s) {', '.join(f'`{c}`' for c in missing)} "
+            f"for the {layout} layout (found: {', '.join(found)})"
+        )
+
+
+def refuse_other_delimiter(path: Path, header: str, required: list[str], layout: str) -> None:
+    """Refuse a file whose header only splits into the layout's columns with another delimiter."""
+    for delim in (";", "\t", "|"):
+        if delim in header and all(c in header.split(delim) for c in required[:2]):
+            name = {";": "';'", "\t": "tab", "|": "'|'"}[delim]
+            raise SourceError(
+                f"{path}: fields are separated by {name}, the {layout} layout uses ','; "
+                "save the file as comma-separated CSV"
+            )

@@ -1,0 +1,110 @@
+"""India's Export-Import Data Bank, annual export table as CSV (dataset ``in-eidb``).
+
+Layout (``../shared/data/trade/india_eidb/SOURCE.md``)::
+
+    hs8,description,unit,fy,fy_start_year,partner,value_usd_mn,value_inr_crore,quantity
+
+One row per ITC-HS8 code x partner x Indian fiscal year; India is always the exporter.
+Values are published in US$ million (2 decimals) and INR crore; both are kept
+(``value_usd`` in USD, ``value_local`` in INR). Partners are DGCI&S spellings, mapped to
+ISO3 through the hand-checked table in the country catalog.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+
+from medtrade.catalog import countries
+from medtrade.sources.base import Batch, first_line, refuse_other_delimiter, require_columns, sql_path
+
+NAME = "india-eidb-csv"
+COLUMNS = ["hs8", "description", "unit", "fy", "fy_start_year", "partner", "value_usd_mn", "value_inr_crore", "quantity"]
+REQUIRED = ["hs8", "fy", "partner", "value_usd_mn"]
+
+
+def detect(path: Path, /) -> bool:
+    """True for a CSV whose header carries the EIDB columns (any delimiter, so a wrong one is explained)."""
+    header = first_line(path).lower()
+    return "hs8" in header and "partner" in header and "value_usd_mn" in header
+
+
+def partner_table() -> pa.Table:
+    """The DGCI&S partner spelling -> ISO3 mapping as an Arrow table for the staging SQL."""
+    mapping = countries.eidb_partner_map()
+    return pa.table({"name": list(mapping), "iso3": list(mapping.values())})
+
+
+def read(path: Path, /) -> Batch:
+    """Describe how to stage an EIDB annual CSV (see module docstring)."""
+    header = first_line(path)
+    refuse_other_delimiter(path, header, REQUIRED, "India EIDB CSV")
+    found = [c.strip().strip('"').lower() for c in header.split(",")]
+    require_columns(path, found, REQUIRED, "India EIDB CSV")
+    optional = {c: c in found for c in COLUMNS}
+    types = {c: ("DOUBLE" if c in ("value_usd_mn", "value_inr_crore", "quantity") else "VARCHAR") for c in found}
+
+    def col(name: str, default: str = "NULL") -> str:
+        return f"r.{name}" if optional[name] else default
+
+    columns = "{" + ", ".join(f"'{c}': '{t}'" for c, t in types.items()) + "}"
+    code = "r.hs8"
+    # ITC-HS codes are 8 digits; spreadsheets drop the leading zero of chapters 01-09.
+    fixed_code = f"CASE WHEN regexp_full_match({code}, '[0-9]{{7}}') THEN '0' || {code} ELSE {code} END"
+    fy_start = "try_cast(left(r.fy, 4) AS INTEGER)"
+    problem = f"""CASE
+        WHEN {code} IS NULL OR NOT regexp_full_match({fixed_code}, '[0-9]{{8}}')
+            THEN 'product code ' || coalesce('"' || {code} || '"', '(empty)') || ' is not an 8-digit ITC-HS code'
+        WHEN r.partner IS NULL THEN 'partner is empty'
+        WHEN p.iso3 IS NULL THEN 'unknown partner "' || r.partner || '": not in the DGCI&S name mapping (medtrade/catalog/data/eidb_partners.csv)'
+        WHEN r.fy IS NULL OR NOT regexp_full_match(r.fy, '[0-9]{{4}}-[0-9]{{2}}')
+             OR right(r.fy, 2) <> lpad((({fy_start} + 1) % 100)::VARCHAR, 2, '0')
+            THEN 'fiscal year ' || coalesce('"' || r.fy || '"', '(empty)') || ' is not of the form 2022-23'
+        WHEN {'r.fy_start_year IS NOT NULL AND try_cast(r.fy_start_year AS INTEGER) IS DISTINCT FROM ' + fy_start if optional['fy_start_year'] else 'false'}
+            THEN 'fy_start_year ' || r.fy_start_year || ' disagrees with fy ' || r.fy
+        WHEN r.value_usd_mn IS NULL THEN 'value_usd_mn is empty'
+        WHEN r.value_usd_mn < 0 OR {col('value_inr_crore', '0')} < 0 OR {col('quantity', '0')} < 0
+            THEN 'negative value (value_usd_mn ' || r.value_usd_mn || ', value_inr_crore ' || coalesce({col('value_inr_crore')}::VARCHAR, '') || ', quantity ' || coalesce({col('quantity')}::VARCHAR, '') || ')'
+    END"""
+    raw = "concat_ws(',', " + ", ".join(f"coalesce(r.{c}::VARCHAR, '')" for c in found) + ")"
+    sql = f"""
+    SELECT
+        r.source_row,
+        'in-eidb' AS dataset,
+        'fy' AS period_type,
+        'FY' || r.fy AS period,
+        make_date({fy_start}, 4, 1) AS period_start,
+        make_date({fy_start} + 1, 3, 31) AS period_end,
+        'IND' AS reporter,
+        p.iso3 AS partner,
+        r.partner AS partner_reported,
+        'export' AS flow,
+        {fixed_code} AS product_code,
+        'ITC-HS' AS nomenclature,
+        left({fixed_code}, 6) AS hs6,
+        false AS confidential,
+        r.value_usd_mn * 1e6 AS value_usd,
+        {col('value_inr_crore')} * 1e7 AS value_local,
+        {"'INR'" if optional['value_inr_crore'] else 'NULL'} AS local_currency,
+        {col('quantity')} AS quantity,
+        {col('unit')} AS quantity_unit,
+        CAST(NULL AS DOUBLE) AS net_weight_kg,
+        {problem} AS problem,
+        CASE WHEN regexp_full_match({code}, '[0-9]{{7}}') THEN 'restored the leading zero of 7-digit ITC-HS codes' END AS repaired,
+        CASE WHEN ({problem}) IS NOT NULL THEN {raw} END AS raw
+    FROM (
+        SELECT row_number() OVER () AS source_row, *
+        FROM read_csv({sql_path(path)}, header = true, delim = ',', quote = '"', escape = '"',
+                      columns = {columns}, store_rejects = true)
+    ) AS r
+    LEFT JOIN eidb_partners AS p ON p.name = r.partner
+    """
+    return Batch(
+        format=NAME,
+        select_sql=sql,
+        tables={"eidb_partners": partner_table()},
+        csv_rejects=True,
+        key_unique=True,
+        notes=["values published in US$ million (2 decimals) and INR crore; both kept"],
+    )

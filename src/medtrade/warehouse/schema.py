@@ -1,0 +1,99 @@
+"""Warehouse schema as numbered, idempotent migrations.
+
+Each migration runs once, in its own transaction, and is recorded in
+``schema_version``. Later stages add tables (``registrations``, ``events``) by
+appending to :data:`MIGRATIONS`; never edit a migration that has shipped.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+MIGRATIONS: list[tuple[int, str, str]] = [
+    (
+        1,
+        "trade flows, source files, rejects",
+        """
+        CREATE TABLE IF NOT EXISTS source_files (
+            file_id INTEGER PRIMARY KEY,
+            path VARCHAR NOT NULL,
+            name VARCHAR NOT NULL,
+            sha256 VARCHAR NOT NULL UNIQUE,
+            size_bytes BIGINT NOT NULL,
+            format VARCHAR NOT NULL,
+            datasets VARCHAR[] NOT NULL,
+            release VARCHAR,
+            rows_read BIGINT NOT NULL,
+            rows_loaded BIGINT NOT NULL,
+            rows_rejected BIGINT NOT NULL,
+            rows_overlapping BIGINT NOT NULL,
+            seconds DOUBLE NOT NULL,
+            loaded_at TIMESTAMP NOT NULL,
+            medtrade_version VARCHAR NOT NULL,
+            notes VARCHAR[] NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS trade_flows (
+            file_id INTEGER NOT NULL,
+            source_row BIGINT NOT NULL,
+            dataset VARCHAR NOT NULL,
+            period_type VARCHAR NOT NULL,
+            period VARCHAR NOT NULL,
+            period_start DATE NOT NULL,
+            period_end DATE NOT NULL,
+            reporter VARCHAR NOT NULL,
+            partner VARCHAR NOT NULL,
+            partner_reported VARCHAR,
+            flow VARCHAR NOT NULL,
+            product_code VARCHAR NOT NULL,
+            nomenclature VARCHAR NOT NULL,
+            hs6 VARCHAR,
+            confidential BOOLEAN NOT NULL,
+            value_usd DOUBLE,
+            value_local DOUBLE,
+            local_currency VARCHAR,
+            quantity DOUBLE,
+            quantity_unit VARCHAR,
+            net_weight_kg DOUBLE,
+            superseded_by INTEGER
+        );
+        CREATE TABLE IF NOT EXISTS rejects (
+            file_id INTEGER NOT NULL,
+            row_number BIGINT,
+            reason VARCHAR NOT NULL,
+            raw VARCHAR
+        );
+        """,
+    ),
+]
+
+LATEST = MIGRATIONS[-1][0]
+
+
+def current_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The highest applied migration (0 for a new warehouse)."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+    )
+    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply every pending migration; returns the versions applied (empty when up to date)."""
+    applied: list[int] = []
+    for version, name, sql in MIGRATIONS:
+        if version <= current_version(con):
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute(
+                "INSERT INTO schema_version VALUES (?, ?, current_timestamp::TIMESTAMP)", [version, name]
+            )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        applied.append(version)
+    return applied
