@@ -139,8 +139,11 @@ def sources(warehouse: WarehouseOpt = None, fmt: FormatOpt = "table") -> None:
         wh.close()
     for row in rows:
         row["datasets"] = ", ".join(row["datasets"])
-        row["sha256"] = row["sha256"][:16]
         row["seconds"] = round(row["seconds"], 2)
+        if fmt == "table":
+            row["sha256"] = row["sha256"][:12]
+            for key in ("path", "release", "loaded_at", "seconds"):
+                row.pop(key)
     Result(query={"verb": "sources"}, definition={"warehouse": str(config.warehouse_path(warehouse))},
            rows=rows, title="Loaded files").print(console, fmt=fmt)
 

@@ -41,7 +41,13 @@ def select(
         preds.append(segment.ibis_predicate(t.product_code))
     if period_types:
         preds.append(t.period_type.isin(list(period_types)))
-    return t.filter(preds)
+    return with_hs6(t.filter(preds))
+
+
+def with_hs6(t: ir.Table, /) -> ir.Table:
+    """Add ``hs6``: the first six digits of a national or HS code (NULL for confidential or shorter codes)."""
+    code = t.product_code
+    return t.mutate(hs6=ibis.ifelse(code.re_search("^[0-9]{6}"), code.substr(0, 6), ibis.null("string")))
 
 
 def fy_label(start: ir.DateValue) -> ir.StringValue:
@@ -89,7 +95,7 @@ def measure_column(t: ir.Table, /, *, measure: str, unit: str, rates: ir.Table |
     joined = t.left_join(r, [t.period_type == r._rp_type, t.period == r._rp])
     published = (joined.local_currency == currency) & joined.value_local.notnull()
     value = ibis.cases((published, joined.value_local), else_=joined.value_usd * joined._per_usd)
-    return joined.drop("_rp_type", "_rp", "_per_usd").mutate(_measure=value / DIVISORS[unit]), name
+    return joined.mutate(_measure=value / DIVISORS[unit]).drop("_rp_type", "_rp", "_per_usd"), name
 
 
 def flows(

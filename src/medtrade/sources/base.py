@@ -35,7 +35,6 @@ STAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("flow", "VARCHAR"),
     ("product_code", "VARCHAR"),
     ("nomenclature", "VARCHAR"),
-    ("hs6", "VARCHAR"),
     ("confidential", "BOOLEAN"),
     ("value_usd", "DOUBLE"),
     ("value_local", "DOUBLE"),
@@ -48,7 +47,10 @@ STAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("raw", "VARCHAR"),
 )
 #: Staging-only columns: why a row is rejected, what the reader repaired, the row as published.
-STAGE_ONLY: tuple[str, ...] = ("problem", "repaired", "raw")
+STAGE_ONLY: tuple[str, ...] = ("source_row", "problem", "repaired", "raw")
+#: Readers write this where the record number goes; the warehouse numbers rows only when
+#: it has to explain rejects (numbering forces DuckDB to read in order, which costs ~2x).
+ROW_NUMBER = "/*row_number*/"
 FLOW_COLUMNS: tuple[str, ...] = tuple(name for name, _ in STAGE_COLUMNS if name not in STAGE_ONLY)
 
 
@@ -59,7 +61,8 @@ class Batch:
     Attributes
     ----------
     format : the reader's name (e.g. ``india-eidb-csv``).
-    select_sql : a DuckDB SELECT yielding :data:`STAGE_COLUMNS`.
+    select_sql : a DuckDB SELECT yielding :data:`STAGE_COLUMNS`; :data:`ROW_NUMBER`
+        marks where the record number is computed.
     tables : Arrow tables the SELECT refers to by name.
     csv_rejects : the SELECT uses ``read_csv(..., store_rejects=true)``; the warehouse
         collects DuckDB's ``reject_errors`` as rejects.
@@ -78,6 +81,10 @@ class Batch:
     release: str | None = None
     rejects: list[tuple[int, str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+    def sql(self, *, numbered: bool) -> str:
+        """The staging SELECT, with record numbers (slow, exact) or without (fast)."""
+        return self.select_sql.replace(ROW_NUMBER, "row_number() OVER ()" if numbered else "CAST(NULL AS BIGINT)")
 
 
 def head_bytes(path: Path, n: int = 65536) -> bytes:

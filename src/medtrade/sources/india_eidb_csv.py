@@ -17,7 +17,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from medtrade.catalog import countries
-from medtrade.sources.base import Batch, first_line, refuse_other_delimiter, require_columns, sql_path
+from medtrade.sources.base import ROW_NUMBER, Batch, first_line, refuse_other_delimiter, require_columns, sql_path
 
 NAME = "india-eidb-csv"
 COLUMNS = ["hs8", "description", "unit", "fy", "fy_start_year", "partner", "value_usd_mn", "value_inr_crore", "quantity"]
@@ -82,7 +82,6 @@ def read(path: Path, /) -> Batch:
         'export' AS flow,
         {fixed_code} AS product_code,
         'ITC-HS' AS nomenclature,
-        left({fixed_code}, 6) AS hs6,
         false AS confidential,
         r.value_usd_mn * 1e6 AS value_usd,
         {col('value_inr_crore')} * 1e7 AS value_local,
@@ -94,7 +93,7 @@ def read(path: Path, /) -> Batch:
         CASE WHEN regexp_full_match({code}, '[0-9]{{7}}') THEN 'restored the leading zero of 7-digit ITC-HS codes' END AS repaired,
         CASE WHEN ({problem}) IS NOT NULL THEN {raw} END AS raw
     FROM (
-        SELECT row_number() OVER () AS source_row, *
+        SELECT {ROW_NUMBER} AS source_row, *
         FROM read_csv({sql_path(path)}, header = true, delim = ',', quote = '"', escape = '"',
                       columns = {columns}, store_rejects = true)
     ) AS r

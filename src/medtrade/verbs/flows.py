@@ -74,7 +74,7 @@ def run_flows(
     periods = [(r["period_type"], r["period"]) for r in base.select("period_type", "period").distinct().to_pyarrow().to_pylist()]
     rates = rates_for(unit, periods) if measure == "value" else None
     out = fl.flows(base, by=keys, measure=measure, unit=unit, rates=rates)
-    rows = out.to_pyarrow().to_pylist()
+    rows = [{k: round(v, 6) if isinstance(v, float) else v for k, v in r.items()} for r in out.to_pyarrow().to_pylist()]
     notes = _notes(wh, rows, chosen=chosen, found=found, time_key=time_key, unit=unit, measure=measure)
     if time_key:
         notes += coverage_notes(wh, chosen=chosen, others=[d for d in found if d != chosen], rep=rep, flow=flow,

@@ -32,21 +32,24 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             medtrade_version VARCHAR NOT NULL,
             notes VARCHAR[] NOT NULL
         );
+        CREATE TYPE dataset_t AS ENUM ('in-eidb', 'in-monthly', 'ru-fts', 'comtrade', 'baci');
+        CREATE TYPE period_type_t AS ENUM ('fy', 'year', 'month');
+        CREATE TYPE flow_t AS ENUM ('export', 'import', 're-export', 're-import');
+        CREATE TYPE nomenclature_t AS ENUM ('HS', 'ITC-HS', 'TNVED');
+        -- Low-cardinality columns are ENUMs: a 2.5 M-row load writes bytes, not strings.
         CREATE TABLE IF NOT EXISTS trade_flows (
             file_id INTEGER NOT NULL,
-            source_row BIGINT NOT NULL,
-            dataset VARCHAR NOT NULL,
-            period_type VARCHAR NOT NULL,
+            dataset dataset_t NOT NULL,
+            period_type period_type_t NOT NULL,
             period VARCHAR NOT NULL,
             period_start DATE NOT NULL,
             period_end DATE NOT NULL,
             reporter VARCHAR NOT NULL,
-            partner VARCHAR NOT NULL,
+            partner VARCHAR,
             partner_reported VARCHAR,
-            flow VARCHAR NOT NULL,
-            product_code VARCHAR NOT NULL,
-            nomenclature VARCHAR NOT NULL,
-            hs6 VARCHAR,
+            flow flow_t NOT NULL,
+            product_code VARCHAR,
+            nomenclature nomenclature_t NOT NULL,
             confidential BOOLEAN NOT NULL,
             value_usd DOUBLE,
             value_local DOUBLE,
@@ -54,6 +57,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             quantity DOUBLE,
             quantity_unit VARCHAR,
             net_weight_kg DOUBLE,
+            -- NULL: current; else the file whose release of the same flow replaced this row.
             superseded_by INTEGER
         );
         CREATE TABLE IF NOT EXISTS rejects (
@@ -71,17 +75,26 @@ LATEST = MIGRATIONS[-1][0]
 
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
     """The highest applied migration (0 for a new warehouse)."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchone()[0]
+    if not exists:
+        return 0
+    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)
+
+
+def _ensure_version_table(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_version ("
         " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
     )
-    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
-    return int(row[0] or 0)
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     """Apply every pending migration; returns the versions applied (empty when up to date)."""
     applied: list[int] = []
+    _ensure_version_table(con)
     for version, name, sql in MIGRATIONS:
         if version <= current_version(con):
             continue
