@@ -175,6 +175,48 @@ def rejects(
     Result(query={"verb": "rejects", "file": file_id}, definition={}, rows=rows, title="Rejected rows").print(console, fmt=fmt)
 
 
+rates_app = typer.Typer(help="Exchange rates: ECB reference rates plus your own files (e.g. central-bank RUB).",
+                        no_args_is_help=True)
+app.add_typer(rates_app, name="rates")
+
+
+@rates_app.command("add")
+@user_errors
+def rates_add(
+    path: Annotated[Path, typer.Argument(help="CSV with columns date,currency,per_usd (units of currency per 1 USD)")],
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Add daily rates to the warehouse; they override ECB rates on the same day."""
+    wh = open_warehouse(warehouse)
+    try:
+        n = wh.add_rates(path)
+    finally:
+        wh.close()
+    console.print(f"{path.name}: {n:,} daily rates added")
+
+
+@rates_app.command("show")
+@user_errors
+def rates_show(
+    currency_code: Annotated[str, typer.Argument(metavar="CURRENCY", help="e.g. INR, RUB, EUR")],
+    period_type: Annotated[str, typer.Option("--by", help="month, year or fy")] = "fy",
+    warehouse: WarehouseOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Average rates per period (units per USD), with the number of daily fixings behind each."""
+    from medtrade.catalog import currency
+    from medtrade.results import Result
+
+    check_format(fmt)
+    if config.warehouse_path(warehouse).exists():
+        open_warehouse(warehouse, read_only=True).close()  # merges stored user rates
+    table = currency.rates_table((currency_code.upper(),))
+    rows = table[table.period_type == period_type].drop(columns=["period_type"]).to_dict("records")
+    Result(query={"verb": "rates show", "currency": currency_code, "by": period_type},
+           definition={"rate": "simple mean of daily ECB reference fixings (cross via EUR), user rates override"},
+           rows=rows, title=f"{currency_code.upper()} per USD").print(console, fmt=fmt)
+
+
 @app.command()
 def formats() -> None:
     """List the file formats medtrade reads."""

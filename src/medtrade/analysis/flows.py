@@ -37,6 +37,9 @@ def select(
     preds = [t.dataset == dataset, t.superseded_by.isnull(), t.reporter == reporter, t.flow == flow]
     if partners:
         preds.append(t.partner.isin(list(partners)))
+    else:
+        # World totals (WLD) are published beside the partner rows; summing both would double count.
+        preds.append(t.partner != "WLD")
     if segment is not None:
         preds.append(segment.ibis_predicate(t.product_code))
     if period_types:

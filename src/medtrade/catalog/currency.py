@@ -43,6 +43,8 @@ __all__ = [
     "add_user_rates",
     "average_rate",
     "clear_user_rates",
+    "merge_user_rates",
+    "user_rates",
     "convert_usd",
     "daily_rates",
     "rates_table",
@@ -143,7 +145,6 @@ def add_user_rates(path: str | Path, /) -> int:
         currency or rate (non-positive, non-numeric, USD other than 1) or a
         currency-day given twice.
     """
-    global _user
     p = Path(path)
     try:
         with p.open(encoding="utf-8-sig", newline="") as fh:
@@ -191,11 +192,24 @@ def add_user_rates(path: str | Path, /) -> int:
             raise InputError(f"{p}:{line}: {ccy} on {day} already given on line {seen[day, ccy]}")
         seen[day, ccy] = line
         records.append((pd.Timestamp(day), ccy, rate))
-    new = pd.DataFrame(records, columns=list(_COLUMNS)).astype({"date": "datetime64[ns]", "per_usd": "float64"})
+    merge_user_rates(pd.DataFrame(records, columns=list(_COLUMNS)))
+    return len(records)
+
+
+def merge_user_rates(frame: pd.DataFrame, /) -> None:
+    """Merge already-validated daily rates (columns ``date, currency, per_usd``), e.g. from the warehouse."""
+    global _user
+    new = frame[list(_COLUMNS)].astype({"date": "datetime64[ns]", "per_usd": "float64"})
     merged = new if _user is None else pd.concat([_user, new], ignore_index=True)
     _user = merged.drop_duplicates(["currency", "date"], keep="last").reset_index(drop=True)
     _invalidate()
-    return len(records)
+
+
+def user_rates() -> pd.DataFrame:
+    """The user-supplied daily rates merged so far (empty frame when none)."""
+    if _user is None:
+        return pd.DataFrame(columns=list(_COLUMNS))
+    return _user.copy()
 
 
 def clear_user_rates() -> None:

@@ -7,14 +7,38 @@ Order matters: the first reader whose ``detect`` says yes reads the file, unless
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from types import ModuleType
 
 from medtrade.errors import SourceError
-from medtrade.sources import india_eidb_csv
 from medtrade.sources.base import Batch, head_bytes
 
-READERS: list[ModuleType] = [india_eidb_csv]
+#: Reader modules in detection order (most specific layouts first).
+READER_MODULES = (
+    "india_eidb_csv",
+    "india_eidb_totals_csv",
+    "india_eidb_json",
+    "ru_in_monthly_csv",
+    "fts_parquet",
+    "comtrade_json",
+    "comtrade_csv",
+    "baci_csv",
+)
+
+
+def _import_readers() -> list[ModuleType]:
+    modules = []
+    for name in READER_MODULES:
+        try:
+            modules.append(importlib.import_module(f"medtrade.sources.{name}"))
+        except ModuleNotFoundError as exc:
+            if exc.name != f"medtrade.sources.{name}":
+                raise
+    return modules
+
+
+READERS: list[ModuleType] = _import_readers()
 
 __all__ = ["Batch", "READERS", "detect", "read_file", "reader_names"]
 

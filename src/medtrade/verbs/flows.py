@@ -75,10 +75,12 @@ def run_flows(
     rates = rates_for(unit, periods) if measure == "value" else None
     out = fl.flows(base, by=keys, measure=measure, unit=unit, rates=rates)
     rows = [{k: round(v, 6) if isinstance(v, float) else v for k, v in r.items()} for r in out.to_pyarrow().to_pylist()]
-    notes = _notes(wh, rows, chosen=chosen, found=found, time_key=time_key, unit=unit, measure=measure)
+    notes = _notes(wh, chosen=chosen, found=found, time_key=time_key, unit=unit, measure=measure,
+                   rep=rep, flow=flow, partners=partners)
     if time_key:
-        notes += coverage_notes(wh, chosen=chosen, others=[d for d in found if d != chosen], rep=rep, flow=flow,
-                                partners=partners, seg=seg, time_key=time_key)
+        comparable = [d for d in found if d != chosen and found[d] & set(fl.TIME_KEYS[time_key])]
+        notes += coverage_notes(wh, chosen=chosen, others=comparable, rep=rep, flow=flow,
+                                partners=partners, seg=seg, time_key=time_key, found=found)
     exp_iso = countries.resolve(exporter)
     imp_iso = countries.resolve(importer) if importer else None
     return Result(
@@ -101,22 +103,40 @@ def run_flows(
     )
 
 
-def _notes(wh: Warehouse, rows: list[dict], *, chosen: str, found: dict, time_key: str | None,
-           unit: str, measure: str) -> list[str]:
+def complete_periods(wh: Warehouse, /, *, dataset: str, rep: str, flow: str, partners: list[str] | None,
+                     time_key: str) -> dict[str, int]:
+    """Periods of a dataset (any product) with the number of source periods behind each.
+
+    A period is complete when the dataset publishes it directly or has all its months.
+    """
+    sel = fl.select(wh.table("trade_flows"), dataset=dataset, reporter=rep, flow=flow, partners=partners,
+                    period_types=fl.TIME_KEYS[time_key])
+    rows = fl.flows(sel, by=[time_key], unit="usd").to_pyarrow().to_pylist()
+    return {r[time_key]: r["source_periods"] for r in rows}
+
+
+def _is_complete(n_periods: int, native: bool) -> bool:
+    return n_periods == 1 if native else n_periods >= 12
+
+
+def _notes(wh: Warehouse, *, chosen: str, found: dict, time_key: str | None, unit: str, measure: str,
+           rep: str, flow: str, partners: list[str] | None) -> list[str]:
     notes: list[str] = []
     others = sorted(set(found) - {chosen})
     if others:
-        notes.append(f"answered from dataset {chosen}; also loaded for this flow: {', '.join(others)} (never summed; choose with --dataset)")
+        notes.append(f"answered from dataset {chosen}; also loaded for this flow: {', '.join(others)} "
+                     "(datasets are never summed; choose with --dataset)")
     if measure == "value" and fl.CURRENCY[unit] == "INR":
         notes.append("INR values are the source's published INR figures where it publishes them (India's tables), "
                      "else USD converted at the period's average ECB reference rate")
     elif measure == "value" and fl.CURRENCY[unit] == "RUB":
         notes.append("RUB values are USD converted at the period's average rate (ECB until 2022-03-01, then user-supplied rates)")
-    if time_key and "month" in found.get(chosen, set()) and time_key != "month":
-        short = [r for r in rows if r.get("source_periods", 12) < 12]
+    if time_key and time_key != "month" and time_key not in found.get(chosen, set()):
+        periods = complete_periods(wh, dataset=chosen, rep=rep, flow=flow, partners=partners, time_key=time_key)
+        short = {p: n for p, n in periods.items() if n < 12}
         if short:
-            labels = ", ".join(f"{r[time_key]} ({r['source_periods']} months)" for r in short[:6])
-            notes.append(f"incomplete periods rolled up from monthly data: {labels}")
+            labels = ", ".join(f"{p} ({n} of 12 months)" for p, n in sorted(short.items())[:6])
+            notes.append(f"incomplete periods (rolled up from monthly data): {labels}")
     if measure != "value":
         notes.append("quantities are summed per published unit; rows without a quantity are not counted in it")
     return notes
@@ -124,36 +144,33 @@ def _notes(wh: Warehouse, rows: list[dict], *, chosen: str, found: dict, time_ke
 
 def coverage_notes(
     wh: Warehouse, *, chosen: str, others: list[str], rep: str, flow: str, partners: list[str] | None,
-    seg: Segment, time_key: str,
+    seg: Segment, time_key: str, found: dict[str, set[str]],
 ) -> list[str]:
     """Compare the chosen dataset with the reporter's other datasets, per period and HS6.
 
-    A note names each period where the other dataset has HS6 lines the chosen one lacks
-    and their value; this is how India's annual tables' gap for HS2022-renumbered codes
-    is found from the data itself.
+    For every period both datasets cover completely, a note names the HS6 lines the other
+    dataset reports and the chosen one lacks, with their value, when they exceed
+    :data:`COVERAGE_TOLERANCE` of the other's segment total. This is how the gap in
+    India's annual tables for codes renumbered by HS2022 is found from the data itself.
     """
     notes: list[str] = []
     t = wh.table("trade_flows")
     for other in others:
-        sums = {}
+        sums: dict[str, dict[tuple[str, str], float]] = {}
+        complete: dict[str, set[str]] = {}
         for ds in (chosen, other):
             sel = fl.select(t, dataset=ds, reporter=rep, flow=flow, partners=partners, segment=seg,
                             period_types=fl.TIME_KEYS[time_key])
-            agg = fl.flows(sel, by=[time_key, "hs6"], unit="usd_mn")
-            sums[ds] = {(r[time_key], r["hs6"]): r for r in agg.to_pyarrow().to_pylist()}
-        # Compare only periods both datasets cover completely (12 months where rolled up).
-        def complete(ds: str) -> set[str]:
-            per: dict[str, int] = {}
-            for (period, _), r in sums[ds].items():
-                per[period] = max(per.get(period, 0), r["source_periods"])
-            return {p for p, n in per.items() if n >= 12 or "month" not in fl.TIME_KEYS[time_key] or n == 1}
-        common = sorted(complete(chosen) & complete(other))
-        for period in common:
-            mine = {h: r["value_usd_mn"] for (p, h), r in sums[chosen].items() if p == period}
-            theirs = {h: r["value_usd_mn"] for (p, h), r in sums[other].items() if p == period}
-            missing = {h: v for h, v in theirs.items() if h not in mine and (v or 0) > 0}
-            total_other = sum(v or 0 for v in theirs.values())
-            lost = sum(missing.values())
+            agg = fl.flows(sel, by=[time_key, "hs6"], unit="usd_mn").to_pyarrow().to_pylist()
+            sums[ds] = {(r[time_key], r["hs6"]): r["value_usd_mn"] or 0.0 for r in agg}
+            native = time_key in found.get(ds, set())
+            periods = complete_periods(wh, dataset=ds, rep=rep, flow=flow, partners=partners, time_key=time_key)
+            complete[ds] = {p for p, n in periods.items() if _is_complete(n, native)}
+        for period in sorted(complete[chosen] & complete[other]):
+            mine = {h for (p, h) in sums[chosen] if p == period}
+            theirs = {h: v for (p, h), v in sums[other].items() if p == period}
+            missing = {h: v for h, v in theirs.items() if h not in mine and v > 0}
+            total_other, lost = sum(theirs.values()), sum(missing.values())
             if total_other > 0 and lost / total_other > COVERAGE_TOLERANCE:
                 top = ", ".join(f"{h} (US$ {v:,.2f} mn)" for h, v in sorted(missing.items(), key=lambda kv: -kv[1])[:5])
                 notes.append(
@@ -162,4 +179,3 @@ def coverage_notes(
                     f"{top}; compare with --dataset {other}"
                 )
     return notes
-

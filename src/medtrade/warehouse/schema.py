@@ -70,6 +70,22 @@ MIGRATIONS: list[tuple[int, str, str]] = [
     ),
 ]
 
+MIGRATIONS.append(
+    (
+        2,
+        "user-supplied exchange rates",
+        """
+        CREATE TABLE IF NOT EXISTS user_rates (
+            date DATE NOT NULL,
+            currency VARCHAR NOT NULL,
+            per_usd DOUBLE NOT NULL,
+            file VARCHAR NOT NULL,
+            added_at TIMESTAMP NOT NULL
+        );
+        """,
+    )
+)
+
 LATEST = MIGRATIONS[-1][0]
 
 

@@ -16,6 +16,7 @@ import duckdb
 import ibis
 from ibis.backends.duckdb import Backend as DuckDBBackend
 
+from medtrade.catalog import currency
 from medtrade.errors import SourceError, WarehouseError
 from medtrade.sources import read_file
 from medtrade.warehouse.loader import FileLoad, Progress
@@ -62,6 +63,34 @@ class Warehouse:
                 raise WarehouseError(f"warehouse `{self.path}` needs a schema upgrade: open it once without --read-only")
         else:
             migrate(self.con)
+        self._merge_stored_rates()
+
+    def _merge_stored_rates(self) -> None:
+        frame = self.con.execute("SELECT date, currency, per_usd FROM user_rates ORDER BY added_at").df()
+        if len(frame):
+            currency.merge_user_rates(frame)
+
+    def add_rates(self, path: str | Path, /) -> int:
+        """Validate a user rates CSV (``date,currency,per_usd``) and keep it in the warehouse.
+
+        Stored rates apply to every later query on this warehouse; a later file
+        overrides an earlier one on the same day and currency.
+        """
+        path = Path(path)
+        n = currency.add_user_rates(path)
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            self.con.execute(
+                "INSERT INTO user_rates SELECT CAST(trim(date) AS DATE), upper(trim(currency)), CAST(per_usd AS DOUBLE),"
+                " ?, now()::TIMESTAMP FROM read_csv(?, header = true, all_varchar = true)"
+                " WHERE coalesce(trim(date), '') <> ''",
+                [path.name, str(path)],
+            )
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        return n
 
     def close(self) -> None:
         """Close the connection."""
