@@ -53,6 +53,8 @@ def read(path: Path, /) -> Batch:
     # ITC-HS codes are 8 digits; spreadsheets drop the leading zero of chapters 01-09.
     fixed_code = f"CASE WHEN regexp_full_match({code}, '[0-9]{{7}}') THEN '0' || {code} ELSE {code} END"
     fy_start = "try_cast(left(r.fy, 4) AS INTEGER)"
+    # A malformed year still needs a date so the fast pass can insert (and mark) the row.
+    start_or_placeholder = f"coalesce({fy_start}, 1900)"
     problem = f"""CASE
         WHEN {code} IS NULL OR NOT regexp_full_match({fixed_code}, '[0-9]{{8}}')
             THEN 'product code ' || coalesce('"' || {code} || '"', '(empty)') || ' is not an 8-digit ITC-HS code'
@@ -73,9 +75,9 @@ def read(path: Path, /) -> Batch:
         r.source_row,
         'in-eidb' AS dataset,
         'fy' AS period_type,
-        'FY' || r.fy AS period,
-        make_date({fy_start}, 4, 1) AS period_start,
-        make_date({fy_start} + 1, 3, 31) AS period_end,
+        'FY' || coalesce(r.fy, '') AS period,
+        make_date({start_or_placeholder}, 4, 1) AS period_start,
+        make_date({start_or_placeholder} + 1, 3, 31) AS period_end,
         'IND' AS reporter,
         p.iso3 AS partner,
         r.partner AS partner_reported,
