@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from medtrade.warehouse.report import LoadReport
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,3 +26,49 @@ def data_dir() -> Path:
     if not path.is_dir():
         pytest.skip(f"shared data directory `{path}` not found: set MEDTRADE_DATA")
     return path
+
+
+# --------------------------------------------------------------------- India EIDB and the CLI
+INDIA_CSV = Path("trade/india_eidb/india_exports_hs8_by_partner_fy2017-18_to_2023-24.csv.gz")
+
+
+@pytest.fixture(scope="session")
+def india_csv(data_dir: Path) -> Path:
+    """The 2.48 M-row India EIDB export table (gzip CSV) in the shared data."""
+    path = data_dir / INDIA_CSV
+    if not path.is_file():
+        pytest.skip(f"`{path}` not found")
+    return path
+
+
+@pytest.fixture(scope="session")
+def india_load(tmp_path_factory: pytest.TempPathFactory, india_csv: Path) -> tuple[Path, LoadReport]:
+    """(warehouse path, LoadReport): the India CSV loaded once per session into a new warehouse."""
+    from medtrade.warehouse.store import Warehouse
+
+    path = tmp_path_factory.mktemp("loaded") / "india.duckdb"
+    with Warehouse(path) as wh:
+        report = wh.load(india_csv)
+    return path, report
+
+
+@pytest.fixture(scope="session")
+def loaded_warehouse(india_load: tuple[Path, LoadReport]) -> Path:
+    """Path of a warehouse holding the India CSV; open it with ``Warehouse(path, read_only=True)``."""
+    return india_load[0]
+
+
+@pytest.fixture(scope="session")
+def run_medtrade():
+    """Run the CLI in a subprocess: ``run_medtrade("load", path, "-w", wh)`` -> CompletedProcess (text)."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
+    env.pop("MEDTRADE_WAREHOUSE", None)
+
+    def run(*args: object, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "medtrade.cli", *map(str, args)],
+                              capture_output=True, text=True, timeout=timeout, env=env, check=False)
+
+    return run

@@ -16,7 +16,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from medtrade import __version__, config
@@ -71,10 +71,15 @@ class LoadProgress:
     """A Rich progress bar for one file; shows percent, rows and rows/s."""
 
     def __init__(self, progress: Progress, name: str, size: int) -> None:
-        self.progress, self.size, self.started = progress, size, time.perf_counter()
-        self.task = progress.add_task(name, total=1.0, rows="", rate="")
+        self.progress, self.name, self.size, self.started = progress, name, size, time.perf_counter()
+        self.task: TaskID | None = None
 
     def __call__(self, fraction: float, rows: int | None) -> None:
+        # The bar appears with the first report: a refused or already loaded file shows none.
+        if self.task is None:
+            if not self.progress.disable and not self.progress.live.is_started:
+                self.progress.start()
+            self.task = self.progress.add_task(self.name, total=1.0, rows="", rate="")
         elapsed = max(time.perf_counter() - self.started, 1e-6)
         if rows is not None:
             self.progress.update(self.task, completed=1.0, rows=f"{rows:,} rows", rate=f"{rows / elapsed:,.0f} rows/s")
@@ -89,12 +94,15 @@ def load_files(paths: list[Path], *, warehouse: Path | None, source: str | None,
     reports = []
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
                TextColumn("{task.fields[rows]}"), TextColumn("{task.fields[rate]}"), TimeElapsedColumn())
+    # Started by the first bar, so a refused file prints its error line and nothing else.
+    progress = Progress(*columns, console=err, transient=False, disable=quiet)
     try:
-        with Progress(*columns, console=err, transient=False, disable=quiet) as progress:
-            for path in paths:
-                bar = LoadProgress(progress, path.name, path.stat().st_size if path.is_file() else 0)
-                reports.append(wh.load(path, source=source, progress=bar))
+        for path in paths:
+            bar = LoadProgress(progress, path.name, path.stat().st_size if path.is_file() else 0)
+            reports.append(wh.load(path, source=source, progress=bar))
     finally:
+        if progress.live.is_started:
+            progress.stop()
         wh.close()
     return reports
 
@@ -122,7 +130,7 @@ def load(
         print(json.dumps([r.asdict() for r in reports], indent=2, ensure_ascii=False))
     else:
         for report in reports:
-            console.print(str(report), highlight=False)
+            console.print(str(report), highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -284,7 +292,7 @@ def demo(
     files = demo_files(config.data_dir(data))
     err.print(f"loading {len(files)} trade files from {config.data_dir(data)}")
     for report in load_files(files, warehouse=warehouse, source=None):
-        console.print(str(report), highlight=False)
+        console.print(str(report), highlight=False, soft_wrap=True)
     wh = open_warehouse(warehouse, read_only=True)
     try:
         for result in demo_tables(wh):

@@ -12,6 +12,7 @@ ISO3 through the hand-checked table in the country catalog.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pyarrow as pa
@@ -25,9 +26,14 @@ REQUIRED = ["hs8", "fy", "partner", "value_usd_mn"]
 
 
 def detect(path: Path, /) -> bool:
-    """True for a CSV whose header carries the EIDB columns (any delimiter, so a wrong one is explained)."""
+    """True for a CSV whose header has `hs8` and `partner` columns.
+
+    Any delimiter, and other columns may be missing, so that :func:`read` explains
+    a wrong delimiter or a missing column instead of "unknown format".
+    """
     header = first_line(path).lower()
-    return "hs8" in header and "partner" in header and "value_usd_mn" in header
+    names = {name.strip().strip('"').strip() for name in re.split(r"[,;\t|]", header)}
+    return {"hs8", "partner"} <= names
 
 
 def partner_table() -> pa.Table:
@@ -69,7 +75,13 @@ def read(path: Path, /) -> Batch:
         WHEN r.value_usd_mn < 0 OR {col('value_inr_crore', '0')} < 0 OR {col('quantity', '0')} < 0
             THEN 'negative value (value_usd_mn ' || r.value_usd_mn || ', value_inr_crore ' || coalesce({col('value_inr_crore')}::VARCHAR, '') || ', quantity ' || coalesce({col('quantity')}::VARCHAR, '') || ')'
     END"""
-    raw = "concat_ws(',', " + ", ".join(f"coalesce(r.{c}::VARCHAR, '')" for c in found) + ")"
+    def field(c: str) -> str:  # the value as a CSV field: text with a comma or quote is quoted
+        if types[c] != "VARCHAR":
+            return f"coalesce(r.{c}::VARCHAR, '')"
+        return (f"""CASE WHEN regexp_matches(r.{c}, '[,"]') THEN '"' || replace(r.{c}, '"', '""') || '"' """
+                f"ELSE coalesce(r.{c}, '') END")
+
+    raw = "concat_ws(',', " + ", ".join(field(c) for c in found) + ")"
     sql = f"""
     SELECT
         r.source_row,
@@ -93,7 +105,8 @@ def read(path: Path, /) -> Batch:
         CAST(NULL AS DOUBLE) AS net_weight_kg,
         {problem} AS problem,
         CASE WHEN regexp_full_match({code}, '[0-9]{{7}}') THEN 'restored the leading zero of 7-digit ITC-HS codes' END AS repaired,
-        CASE WHEN ({problem}) IS NOT NULL THEN {raw} END AS raw
+        -- Record-numbered (careful) pass: every row keeps its text, so a duplicate shows the line as published.
+        CASE WHEN r.source_row IS NOT NULL OR ({problem}) IS NOT NULL THEN {raw} END AS raw
     FROM (
         SELECT {ROW_NUMBER} AS source_row, *
         FROM read_csv({sql_path(path)}, header = true, delim = ',', quote = '"', escape = '"',

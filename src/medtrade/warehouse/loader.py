@@ -12,8 +12,11 @@ Two passes, the second only when needed:
 
 from __future__ import annotations
 
+import csv
+import gzip
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -38,8 +41,10 @@ class FileLoad:
     """Load one :class:`Batch` into the open transaction of ``con``."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, digest: str, batch: Batch,
-                 progress: Progress | None) -> None:
+                 progress: Progress | None, *, verify: Callable[[], None] | None = None) -> None:
         self.con, self.path, self.digest, self.batch, self.progress = con, path, digest, batch, progress
+        #: Raises when the file as a whole is unusable; called before the careful pass re-reads it.
+        self.verify = verify
 
     def run(self, started: float) -> LoadReport:
         """Do the load; returns its report (the caller commits)."""
@@ -55,6 +60,8 @@ class FileLoad:
         notes = list(batch.notes)
         staged_rejects = parse_rejects = 0
         if not self._clean(file_id):
+            if self.verify:  # a damaged file would be re-read for nothing
+                self.verify()
             con.execute("DELETE FROM trade_flows WHERE file_id = ?", [file_id])
             parse_rejects, staged_rejects, repaired = self._careful(file_id)
             notes += repaired
@@ -86,7 +93,8 @@ class FileLoad:
 
     def cleanup(self) -> None:
         """Drop staging tables and registered Arrow tables (after commit or rollback)."""
-        self.con.execute("DROP TABLE IF EXISTS _stage")
+        for table in ("_stage", "_repeats", "_repeat_raw"):
+            self.con.execute(f"DROP TABLE IF EXISTS {table}")
         for name in self.batch.tables:
             try:
                 self.con.unregister(name)
@@ -110,7 +118,10 @@ class FileLoad:
         """
         con = self.con
         self._clear_csv_rejects()
-        columns = ", ".join(f"CAST({name} AS {kind}) AS {name}" for name, kind in STAGE_COLUMNS)
+        # A reader may give the text of every row in this pass; only rejects keep it.
+        columns = ", ".join(
+            f"CAST({'CASE WHEN problem IS NOT NULL THEN raw END' if name == 'raw' else name} AS {kind}) AS {name}"
+            for name, kind in STAGE_COLUMNS)
         self._execute(f"CREATE TEMP TABLE _stage AS SELECT {columns} FROM ({self.batch.sql(numbered=True)})")
         parse_rejects = self._collect_csv_rejects(file_id)
         if parse_rejects:
@@ -181,8 +192,30 @@ class FileLoad:
             [file_id],
         )
         n = self.con.execute("SELECT count(DISTINCT line) FROM reject_errors").fetchone()[0]
+        self._explain_encoding(file_id)
         self._clear_csv_rejects()
         return int(n)
+
+    def _explain_encoding(self, file_id: int) -> None:
+        """Rows that are not UTF-8: show the bytes (and their Windows-1251 reading), keep the line as written.
+
+        DuckDB's text for such a row has its bytes replaced by `?`, and may swallow
+        delimiters with them; the line is read again from the file at its byte offset.
+        """
+        found = self.con.execute(
+            """SELECT e.line - 1, e.line_byte_position, s.file_path, list(e.column_name ORDER BY e.column_idx)
+               FROM reject_errors e JOIN reject_scans s USING (scan_id, file_id)
+               WHERE e.error_type = 'INVALID ENCODING' GROUP BY ALL ORDER BY 3, 2 LIMIT 10000""").fetchall()
+        if not found:
+            return
+        updates = []
+        for file_path in dict.fromkeys(row[2] for row in found):
+            wanted = [(row, pos, cols) for row, pos, path, cols in found if path == file_path]
+            texts = _lines_at(Path(file_path), [pos for _, pos, _ in wanted])
+            for row, pos, cols in wanted:
+                if pos in texts:
+                    updates.append([*_encoding_reject(texts[pos], cols), file_id, row])
+        self.con.executemany("UPDATE rejects SET reason = ?, raw = ? WHERE file_id = ? AND row_number = ?", updates)
 
     def _renumber_after_parse_rejects(self, file_id: int) -> None:
         """Staged rows are numbered among accepted records; shift them past the rejected ones."""
@@ -203,23 +236,46 @@ class FileLoad:
         return distinct != total
 
     def _mark_duplicates(self) -> None:
-        """Reject every repeat of a key within the file, naming the first occurrence."""
+        """Reject every repeat of a key within the file, naming the first occurrence.
+
+        The repeat's ``raw`` is its text as published when the reader gives the text of
+        every row in the numbered pass (a second scan, of files with repeats only), else
+        the staged key and values.
+        """
         key = ", ".join(DUP_KEY)
+        window = f"WINDOW w AS (PARTITION BY {key} ORDER BY source_row)"
+        self.con.execute(
+            f"""CREATE TEMP TABLE _repeats AS
+                SELECT source_row, {key}, first_row, k, same FROM (
+                    SELECT source_row, {key},
+                           first_value(source_row) OVER w AS first_row,
+                           row_number() OVER w AS k,
+                           value_usd IS NOT DISTINCT FROM first_value(value_usd) OVER w
+                             AND quantity IS NOT DISTINCT FROM first_value(quantity) OVER w AS same
+                    FROM _stage WHERE problem IS NULL {window})
+                WHERE k > 1""")
+        # Rows are matched to the second scan by key and rank within the key, which both
+        # scans share (record numbers differ once parse rejects are renumbered).
+        self._clear_csv_rejects()
+        self._execute(
+            f"""CREATE TEMP TABLE _repeat_raw AS
+                SELECT {key}, row_number() OVER w AS k, raw
+                FROM (SELECT * FROM ({self.batch.sql(numbered=True)})
+                      WHERE problem IS NULL AND hash({key}) IN (SELECT hash({key}) FROM _repeats))
+                {window}""")
+        self._clear_csv_rejects()
+        on = " AND ".join(f"d.{c} IS NOT DISTINCT FROM p.{c}" for c in DUP_KEY)
         self.con.execute(
             f"""UPDATE _stage SET
                   problem = 'duplicate of row ' || d.first_row || ' (same partner, product and period'
                             || CASE WHEN d.same THEN ', same values)' ELSE ', different values)' END,
-                  raw = coalesce(_stage.raw, concat_ws(',', _stage.period, _stage.partner_reported,
-                        _stage.product_code, _stage.value_usd, _stage.value_local, _stage.quantity))
-                FROM (SELECT source_row,
-                             first_value(source_row) OVER w AS first_row,
-                             row_number() OVER w AS k,
-                             value_usd IS NOT DISTINCT FROM first_value(value_usd) OVER w
-                               AND quantity IS NOT DISTINCT FROM first_value(quantity) OVER w AS same
-                      FROM _stage WHERE problem IS NULL
-                      WINDOW w AS (PARTITION BY {key} ORDER BY source_row)) d
-                WHERE _stage.source_row = d.source_row AND d.k > 1"""
-        )
+                  raw = coalesce(d.raw, concat_ws(',', _stage.period, _stage.partner_reported, _stage.product_code,
+                                                  _stage.value_usd, _stage.value_local, _stage.quantity))
+                FROM (SELECT d.source_row, d.first_row, d.same, p.raw
+                      FROM _repeats d LEFT JOIN _repeat_raw p ON d.k = p.k AND {on}) d
+                WHERE _stage.source_row = d.source_row""")
+        self.con.execute("DROP TABLE _repeats")
+        self.con.execute("DROP TABLE _repeat_raw")
 
     # ----------------------------------------------------------- overlaps
     def _supersede(self, file_id: int, datasets: list[str]) -> tuple[int, int]:
@@ -260,6 +316,57 @@ class FileLoad:
                   AND {' AND '.join(f'trade_flows.{k} = o.{k}' for k in KEY)}""").fetchone()[0]
         con.execute("DROP TABLE _overlap")
         return int(overlapping), int(superseded)
+
+
+def _lines_at(path: Path, offsets: list[int]) -> dict[int, bytes]:
+    """The lines at these byte offsets of the (decompressed) file, read in one forward pass.
+
+    DuckDB's ``line_byte_position`` is the line's first byte, or the one after it
+    (1.5: LF files); the byte before the offset tells which.
+    """
+    lines: dict[int, bytes] = {}
+    try:
+        with path.open("rb") as raw:
+            gz = raw.read(2) == b"\x1f\x8b"
+        with (gzip.open(path, "rb") if gz else path.open("rb")) as fh:
+            pos, last = 0, b""  # never seek back: a gzip stream would restart from its beginning
+            for offset in sorted(set(offsets)):
+                start = offset - 1
+                if start < 0 or start < pos - 1:
+                    continue
+                if start == pos - 1:
+                    first = last
+                else:
+                    fh.seek(start)
+                    first, pos = fh.read(1), start + 1
+                rest = fh.readline()
+                pos, last = pos + len(rest), rest[-1:]
+                lines[offset] = (rest if first in (b"\n", b"") else first + rest).rstrip(b"\r\n")
+    except (OSError, EOFError, zlib.error):
+        pass  # DuckDB's own text of the row stays
+    return lines
+
+
+def _encoding_reject(line: bytes, columns: list[str]) -> tuple[str, str]:
+    """(reason, raw) for a line with bytes that are not UTF-8."""
+    fields = next(csv.reader([line.decode("latin-1")]), [])  # latin-1: one char per byte, nothing lost
+    bad = []
+    for text in fields:
+        data = text.encode("latin-1")
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            bad.append(data)
+    names = columns if len(columns) == len(bad) else [""] * len(bad)
+    shown = []
+    for name, data in zip(names, bad):
+        value = f'{name} "{data.decode("utf-8", errors="backslashreplace")}"'.lstrip()
+        cyrillic = data.decode("cp1251", errors="replace")
+        if sum("\u0400" <= ch <= "\u04ff" for ch in cyrillic) >= max(1, len(cyrillic.strip()) // 2):
+            value += f' (Windows-1251 "{cyrillic}")'
+        shown.append(value)
+    reason = f"cannot parse row: invalid UTF-8 in {', '.join(shown) or 'the row'}; save the file as UTF-8"
+    return reason, line.decode("utf-8", errors="backslashreplace")
 
 
 def _first_line(exc: BaseException) -> str:

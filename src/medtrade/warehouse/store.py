@@ -3,12 +3,14 @@
 Every load is one transaction: stage the file, reject bad rows with reasons, insert
 the good rows, mark superseded overlaps, record the file. A failure or a killed
 process leaves the warehouse exactly as it was (DuckDB rolls back an uncommitted
-transaction when it next opens the file).
+transaction when it next opens the file). A gzip file is committed only when its
+stream is whole: DuckDB would load the first half of a truncated one without a word.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from ibis.backends.duckdb import Backend as DuckDBBackend
 from medtrade.catalog import currency
 from medtrade.errors import SourceError, WarehouseError
 from medtrade.sources import read_file
+from medtrade.sources.base import gzip_problem
 from medtrade.warehouse.loader import FileLoad, Progress
 from medtrade.warehouse.report import LoadReport
 from medtrade.warehouse.schema import LATEST, current_version, migrate
@@ -130,14 +133,49 @@ class Warehouse:
         if known:
             return LoadReport(path=str(path), sha256=digest, status="already loaded", file_id=known[0])
         batch = read_file(path, source=source)
-        job = FileLoad(self.con, path, digest, batch, progress)
+        # DuckDB loads the rows of a truncated gzip without complaint: check the stream
+        # on another core while the load runs, and commit only a whole file.
+        integrity = _GzipCheck(path)
+
+        def verify() -> None:
+            if problem := integrity.result():
+                raise SourceError(f"{path}: {problem}")
+
+        job = FileLoad(self.con, path, digest, batch, progress, verify=verify)
         self.con.execute("BEGIN TRANSACTION")
         try:
             report = job.run(started)
+            verify()
             self.con.execute("COMMIT")
-        except BaseException:
+        except BaseException as exc:
             self.con.execute("ROLLBACK")
+            problem = integrity.result()
+            if problem and isinstance(exc, SourceError):  # the damage explains DuckDB's error, if any
+                raise SourceError(f"{path}: {problem}") from None
             raise
         finally:
             job.cleanup()
         return report
+
+
+class _GzipCheck:
+    """:func:`gzip_problem` of a file, computed in a daemon thread; :meth:`result` waits for it."""
+
+    def __init__(self, path: Path) -> None:
+        self._problem: str | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(path,), daemon=True)
+        self._thread.start()
+
+    def _run(self, path: Path) -> None:
+        try:
+            self._problem = gzip_problem(path)
+        except OSError as exc:
+            self._error = SourceError(f"{path}: cannot be read ({exc.strerror or exc})")
+
+    def result(self) -> str | None:
+        """The damage found (``None`` for a whole file); raises if the file could not be read."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._problem
