@@ -88,10 +88,14 @@ class LoadProgress:
             self.progress.update(self.task, completed=fraction, rows=f"{mb:,.1f} MB", rate=f"{mb / elapsed:,.1f} MB/s")
 
 
-def load_files(paths: list[Path], *, warehouse: Path | None, source: str | None, quiet: bool = False) -> list:
-    """Load files with a progress bar each; returns the reports."""
+def load_files(paths: list[Path], *, warehouse: Path | None, source: str | None, quiet: bool = False,
+               on_report: Callable[[Any], None] | None = None) -> tuple[list, list[str]]:
+    """Load files one by one (each its own transaction) with a progress bar each.
+
+    A refused file does not stop the others. Returns (reports, error lines).
+    """
     wh = open_warehouse(warehouse)
-    reports = []
+    reports, errors = [], []
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
                TextColumn("{task.fields[rows]}"), TextColumn("{task.fields[rate]}"), TimeElapsedColumn())
     # Started by the first bar, so a refused file prints its error line and nothing else.
@@ -99,12 +103,22 @@ def load_files(paths: list[Path], *, warehouse: Path | None, source: str | None,
     try:
         for path in paths:
             bar = LoadProgress(progress, path.name, path.stat().st_size if path.is_file() else 0)
-            reports.append(wh.load(path, source=source, progress=bar))
+            try:
+                report = wh.load(path, source=source, progress=bar)
+            except MedtradeError as exc:
+                errors.append(str(exc))
+                if progress.live.is_started:
+                    progress.stop()
+                err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+                continue
+            reports.append(report)
+            if on_report:
+                on_report(report)
     finally:
         if progress.live.is_started:
             progress.stop()
         wh.close()
-    return reports
+    return reports, errors
 
 
 @app.callback(invoke_without_command=True)
@@ -125,12 +139,15 @@ def load(
 ) -> None:
     """Load official files into the warehouse: atomic, idempotent, every row accounted for."""
     check_format(fmt)
-    reports = load_files(paths, warehouse=warehouse, source=source, quiet=fmt != "table")
-    if fmt == "json":
-        print(json.dumps([r.asdict() for r in reports], indent=2, ensure_ascii=False))
-    else:
-        for report in reports:
+    def show(report: Any) -> None:
+        if fmt == "table":
             console.print(str(report), highlight=False, soft_wrap=True)
+
+    reports, errors = load_files(paths, warehouse=warehouse, source=source, quiet=fmt != "table", on_report=show)
+    if fmt == "json" and reports:
+        print(json.dumps([r.asdict() for r in reports], indent=2, ensure_ascii=False))
+    if errors:
+        raise typer.Exit(2)
 
 
 @app.command()
@@ -291,8 +308,10 @@ def demo(
 
     files = demo_files(config.data_dir(data))
     err.print(f"loading {len(files)} trade files from {config.data_dir(data)}")
-    for report in load_files(files, warehouse=warehouse, source=None):
-        console.print(str(report), highlight=False, soft_wrap=True)
+    _, errors = load_files(files, warehouse=warehouse, source=None,
+                           on_report=lambda r: console.print(str(r), highlight=False, soft_wrap=True))
+    if errors:
+        raise typer.Exit(2)
     wh = open_warehouse(warehouse, read_only=True)
     try:
         for result in demo_tables(wh):

@@ -52,7 +52,7 @@ def state(path: Path) -> tuple:
     con = duckdb.connect(str(path), read_only=True)
     try:
         return con.execute(
-            """SELECT (SELECT count(*) FROM trade_flows), (SELECT sum(value_usd) FROM trade_flows),
+            """SELECT (SELECT count(*) FROM trade_flows), (SELECT sum(round(value_usd * 100)::HUGEINT) FROM trade_flows),
                       (SELECT count(*) FROM trade_flows WHERE superseded_by IS NOT NULL),
                       (SELECT count(*) FROM rejects), (SELECT count(*) FROM source_files)""").fetchone()
     finally:

@@ -37,6 +37,21 @@ KEY = ("dataset", "reporter", "partner", "flow", "product_code", "period")
 DUP_KEY = ("dataset", "reporter", "partner_reported", "flow", "product_code", "period")
 
 
+#: Values a rejected row carries through the fast pass (where it is only marked, then
+#: deleted), so that a reader's NULL or out-of-vocabulary value cannot abort the whole file.
+PLACEHOLDERS = {
+    "dataset": "'in-eidb'", "period_type": "'year'", "period": "''", "period_start": "DATE '1900-01-01'",
+    "period_end": "DATE '1900-01-01'", "reporter": "''", "flow": "'export'", "nomenclature": "'HS'",
+    "confidential": "false",
+}
+
+
+def _fast_column(name: str) -> str:
+    if name not in PLACEHOLDERS:
+        return name
+    return f"CASE WHEN problem IS NULL THEN {name} ELSE {PLACEHOLDERS[name]} END"
+
+
 class FileLoad:
     """Load one :class:`Batch` into the open transaction of ``con``."""
 
@@ -54,7 +69,7 @@ class FileLoad:
             con.register(name, table)
         self._clear_csv_rejects()
         self._execute(f"""INSERT INTO trade_flows
-            SELECT {file_id}, {", ".join(FLOW_COLUMNS)},
+            SELECT {file_id}, {", ".join(_fast_column(c) for c in FLOW_COLUMNS)},
                    CASE WHEN problem IS NOT NULL OR repaired IS NOT NULL THEN 0 END
             FROM ({batch.sql(numbered=False)})""")
         notes = list(batch.notes)
@@ -71,6 +86,8 @@ class FileLoad:
         datasets = [r[0] for r in con.execute(
             "SELECT DISTINCT dataset::VARCHAR FROM trade_flows WHERE file_id = ? ORDER BY 1", [file_id]).fetchall()]
         overlapping, superseded = self._supersede(file_id, datasets)
+        lost = con.execute("SELECT count(*) FROM trade_flows WHERE file_id = ? AND superseded_by IS NOT NULL",
+                           [file_id]).fetchone()[0] if overlapping else 0
         rejected = parse_rejects + staged_rejects + len(batch.rejects)
         reasons = dict(con.execute(
             """SELECT regexp_replace(reason, '"[^"]*"', '"…"', 'g') AS kind, count(*) FROM rejects
@@ -87,7 +104,8 @@ class FileLoad:
         return LoadReport(
             path=str(self.path), sha256=self.digest, status="loaded", format=batch.format, file_id=file_id,
             datasets=datasets, rows_read=loaded + rejected, rows_loaded=loaded, rows_rejected=rejected,
-            rows_overlapping=overlapping, rows_superseded=superseded, reject_reasons=reasons,
+            rows_overlapping=overlapping, rows_superseded=superseded, rows_superseded_here=int(lost),
+            reject_reasons=reasons,
             notes=notes, seconds=seconds,
         )
 

@@ -14,7 +14,8 @@ class LoadReport:
 
     ``rows_read == rows_loaded + rows_rejected`` always holds for a loaded file.
     ``rows_overlapping`` counts rows whose flow key another file of the same dataset
-    already had; the latest release is current, the others are kept but superseded.
+    already had; the latest release is current, the others are kept but superseded:
+    ``rows_superseded`` in all, ``rows_superseded_here`` of them from this file.
     """
 
     path: str
@@ -28,6 +29,7 @@ class LoadReport:
     rows_rejected: int = 0
     rows_overlapping: int = 0
     rows_superseded: int = 0
+    rows_superseded_here: int = 0
     reject_reasons: dict[str, int] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -51,9 +53,11 @@ class LoadReport:
             f"  in {self.seconds:.2f} s",
         ]
         if self.rows_overlapping:
+            older = self.rows_superseded - self.rows_superseded_here
             lines.append(
                 f"  overlap: {self.rows_overlapping:,} rows repeat flows already loaded for the same dataset; "
-                f"{self.rows_superseded:,} rows superseded (latest release wins)"
+                f"latest release wins: {older:,} older rows replaced by this file, "
+                f"{self.rows_superseded_here:,} rows of this file replaced by a later release"
             )
         for reason, count in sorted(self.reject_reasons.items(), key=lambda kv: -kv[1])[:10]:
             lines.append(f"  rejected {count:,}: {reason}")
