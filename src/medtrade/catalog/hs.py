@@ -15,10 +15,12 @@ import re
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from medtrade.errors import CatalogError, InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "correlation",
@@ -220,6 +222,8 @@ def _correlation_path(data_dir: Path) -> Path:
 
 @lru_cache(maxsize=4)
 def _read_correlation(path: str, mtime_ns: int) -> pd.DataFrame:
+    import pandas as pd  # only the correlation table needs pandas; keep `import medtrade` light
+
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     # The UNSD header is "HS2022, HS2017,Relationship": note the space before HS2017.
     frame.columns = [c.strip().lower() for c in frame.columns]

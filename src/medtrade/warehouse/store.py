@@ -18,7 +18,6 @@ import duckdb
 import ibis
 from ibis.backends.duckdb import Backend as DuckDBBackend
 
-from medtrade.catalog import currency
 from medtrade.errors import SourceError, WarehouseError
 from medtrade.sources import read_file
 from medtrade.sources.base import gzip_problem
@@ -69,9 +68,11 @@ class Warehouse:
         self._merge_stored_rates()
 
     def _merge_stored_rates(self) -> None:
-        frame = self.con.execute("SELECT date, currency, per_usd FROM user_rates ORDER BY added_at").df()
-        if len(frame):
-            currency.merge_user_rates(frame)
+        if not self.con.execute("SELECT count(*) FROM user_rates").fetchone()[0]:
+            return
+        from medtrade.catalog import currency  # pandas: imported only when there is something to merge
+
+        currency.merge_user_rates(self.con.execute("SELECT date, currency, per_usd FROM user_rates ORDER BY added_at").df())
 
     def add_rates(self, path: str | Path, /) -> int:
         """Validate a user rates CSV (``date,currency,per_usd``) and keep it in the warehouse.
@@ -80,6 +81,8 @@ class Warehouse:
         overrides an earlier one on the same day and currency.
         """
         path = Path(path)
+        from medtrade.catalog import currency
+
         n = currency.add_user_rates(path)
         self.con.execute("BEGIN TRANSACTION")
         try:
