@@ -281,6 +281,7 @@ def flows(
     measure: Annotated[str, typer.Option(help="value, quantity or net_weight_kg")] = "value",
     reporter: Annotated[str, typer.Option(help="Whose statistics: exporter or importer")] = "exporter",
     dataset: Annotated[str | None, typer.Option(help="in-eidb, in-monthly, ru-fts, comtrade, baci")] = None,
+    period: Annotated[str | None, typer.Option(help="Only this period: FY2022-23, 2022 or 2022-06")] = None,
     warehouse: WarehouseOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
@@ -291,7 +292,7 @@ def flows(
     wh = open_warehouse(warehouse, read_only=True)
     try:
         result = run_flows(wh, exporter=exporter, importer=importer, segment=segment, by=by, unit=unit,
-                           measure=measure, reporter=reporter, dataset=dataset)
+                           measure=measure, reporter=reporter, dataset=dataset, period=period)
     finally:
         wh.close()
     result.print(console, fmt=fmt)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import ibis
 import ibis.expr.types as ir
 
+from medtrade.catalog.periods import Period
 from medtrade.catalog.segments import Segment
 from medtrade.errors import InputError
 
@@ -28,8 +29,12 @@ def select(
     partners: Sequence[str] | None = None,
     segment: Segment | None = None,
     period_types: Sequence[str] | None = None,
+    within: Period | None = None,
 ) -> ir.Table:
-    """Current rows of one dataset for one reporter and flow, optionally by partner and segment.
+    """Current rows of one dataset for one reporter and flow, optionally by partner, segment and period.
+
+    ``within`` keeps rows whose own period lies inside it (months of a fiscal year, the
+    fiscal year itself); a calendar-year row never lies inside a fiscal year.
 
     Superseded rows (older releases of the same flow) are left out; confidential
     product codes never match a segment.
@@ -44,6 +49,8 @@ def select(
         preds.append(segment.ibis_predicate(t.product_code))
     if period_types:
         preds.append(t.period_type.isin(list(period_types)))
+    if within is not None:
+        preds += [t.period_start >= within.start, t.period_end <= within.end]
     return with_hs6(t.filter(preds))
 
 

@@ -11,7 +11,7 @@ from medtrade._typing import DATASETS
 from medtrade.analysis.flows import CURRENCY, TIME_KEYS
 from medtrade.catalog import currency
 from medtrade.catalog.periods import parse_period
-from medtrade.errors import InputError, RateNotAvailableError
+from medtrade.errors import InputError
 from medtrade.warehouse.store import Warehouse
 
 DATASET_NAMES = {
@@ -79,11 +79,8 @@ def rates_for(unit: str, periods: Sequence[tuple[str, str]], /) -> ir.Table | No
         return None
     rows = []
     for period_type, label in sorted(set(periods)):
-        try:
-            rows.append({"currency": ccy, "period_type": period_type, "period": label,
-                         "per_usd": currency.average_rate(ccy, parse_period(label))})
-        except RateNotAvailableError:
-            raise
+        rows.append({"currency": ccy, "period_type": period_type, "period": label,
+                     "per_usd": currency.average_rate(ccy, parse_period(label))})
     return ibis.memtable(rows, schema={"currency": "string", "period_type": "string", "period": "string", "per_usd": "float64"})
 
 

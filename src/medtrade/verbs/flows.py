@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from medtrade.analysis import flows as fl
 from medtrade.catalog import countries
+from medtrade.catalog.periods import parse_period
 from medtrade.catalog.segments import Segment, load_segment
 from medtrade.errors import InputError
 from medtrade.results import Result
@@ -52,8 +53,11 @@ def run_flows(
     measure: str = "value",
     reporter: str = "exporter",
     dataset: str | None = None,
+    period: str | None = None,
 ) -> Result:
     """Trade of *exporter* to *importer* (or the world) in a segment, as reported by one side.
+
+    ``period`` (``FY2022-23``, ``2022``, ``2022-06``) keeps only that period's data.
 
     Examples
     --------
@@ -67,14 +71,18 @@ def run_flows(
     what = f"{rep} {flow}s" + (f" with {', '.join(partners)}" if partners else "")
     found = available(wh, reporter=rep, flow=flow, partners=partners)
     chosen = choose_dataset(found, time_key=time_key, requested=dataset, what=what)
+    within = parse_period(period) if period else None
     base = fl.select(
         wh.table("trade_flows"), dataset=chosen, reporter=rep, flow=flow, partners=partners, segment=seg,
-        period_types=fl.TIME_KEYS[time_key] if time_key else None,
+        period_types=fl.TIME_KEYS[time_key] if time_key else None, within=within,
     )
     periods = [(r["period_type"], r["period"]) for r in base.select("period_type", "period").distinct().to_pyarrow().to_pylist()]
     rates = rates_for(unit, periods) if measure == "value" else None
     out = fl.flows(base, by=keys, measure=measure, unit=unit, rates=rates)
     rows = [{k: round(v, 6) if isinstance(v, float) else v for k, v in r.items()} for r in out.to_pyarrow().to_pylist()]
+    if within and not rows:
+        raise InputError(f"dataset {chosen} has no {what} data within {within}"
+                         f"{' (it publishes ' + '/'.join(sorted(found[chosen])) + ' periods)' if chosen in found else ''}")
     notes = _notes(wh, chosen=chosen, found=found, time_key=time_key, unit=unit, measure=measure,
                    rep=rep, flow=flow, partners=partners)
     if time_key:
@@ -86,7 +94,7 @@ def run_flows(
     return Result(
         title=f"{exp_iso} -> {imp_iso or 'world'}: {seg.name}, as reported by {rep}",
         query={"verb": "flows", "exporter": exporter, "importer": importer, "segment": seg.name, "by": keys,
-               "unit": unit, "measure": measure, "reporter": reporter, "dataset": dataset},
+               "unit": unit, "measure": measure, "reporter": reporter, "dataset": dataset, "period": period},
         definition={
             "segment": seg.definition(),
             "dataset": f"{chosen}: {DATASET_NAMES.get(chosen, chosen)}",
@@ -95,6 +103,7 @@ def run_flows(
             "partners": partners or "all partners",
             "measure": measure,
             "period_type": time_key or "all periods together",
+            "period": str(within) if within else "all loaded periods",
             "unit": unit if measure == "value" else "as published per quantity_unit",
         },
         rows=rows,
