@@ -157,11 +157,8 @@ def sources(warehouse: WarehouseOpt = None, fmt: FormatOpt = "table") -> None:
     from medtrade.results import Result
 
     check_format(fmt)
-    wh = open_warehouse(warehouse, read_only=True)
-    try:
+    with open_warehouse(warehouse, read_only=True) as wh:
         rows = wh.source_files()
-    finally:
-        wh.close()
     for row in rows:
         row["datasets"] = ", ".join(row["datasets"])
         row["seconds"] = round(row["seconds"], 2)
@@ -185,8 +182,7 @@ def rejects(
     from medtrade.results import Result
 
     check_format(fmt)
-    wh = open_warehouse(warehouse, read_only=True)
-    try:
+    with open_warehouse(warehouse, read_only=True) as wh:
         sql = "SELECT r.file_id, f.name, r.row_number, r.reason, r.raw FROM rejects r JOIN source_files f USING (file_id)"
         params: list[Any] = []
         if file_id is not None:
@@ -195,8 +191,6 @@ def rejects(
         cur = wh.con.execute(sql + " ORDER BY r.file_id, r.row_number LIMIT ?", [*params, limit])
         names = [d[0] for d in cur.description]
         rows = [dict(zip(names, r)) for r in cur.fetchall()]
-    finally:
-        wh.close()
     Result(query={"verb": "rejects", "file": file_id}, definition={}, rows=rows, title="Rejected rows").print(console, fmt=fmt)
 
 
@@ -212,11 +206,8 @@ def rates_add(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """Add daily rates to the warehouse; they override ECB rates on the same day."""
-    wh = open_warehouse(warehouse)
-    try:
+    with open_warehouse(warehouse) as wh:
         n = wh.add_rates(path)
-    finally:
-        wh.close()
     console.print(f"{path.name}: {n:,} daily rates added")
 
 
@@ -289,12 +280,9 @@ def flows(
     from medtrade.verbs.flows import run_flows
 
     check_format(fmt)
-    wh = open_warehouse(warehouse, read_only=True)
-    try:
+    with open_warehouse(warehouse, read_only=True) as wh:
         result = run_flows(wh, exporter=exporter, importer=importer, segment=segment, by=by, unit=unit,
                            measure=measure, reporter=reporter, dataset=dataset, period=period)
-    finally:
-        wh.close()
     result.print(console, fmt=fmt)
 
 
@@ -313,12 +301,9 @@ def demo(
                            on_report=lambda r: console.print(str(r), highlight=False, soft_wrap=True))
     if errors:
         raise typer.Exit(2)
-    wh = open_warehouse(warehouse, read_only=True)
-    try:
+    with open_warehouse(warehouse, read_only=True) as wh:
         for result in demo_tables(wh):
             result.print(console, fmt="table")
-    finally:
-        wh.close()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -166,6 +166,16 @@ def require_columns(path: Path, found: list[str], required: list[str], layout: s
         )
 
 
+def csv_columns(path: Path, required: list[str], layout: str) -> list[str]:
+    """The lower-cased column names of a comma-separated header, after refusing a wrong
+    delimiter or a missing required column with one line naming the file."""
+    header = first_line(path)
+    refuse_other_delimiter(path, header, required, layout)
+    found = [c.strip().strip('"').lower() for c in header.split(",")]
+    require_columns(path, found, required, layout)
+    return found
+
+
 def refuse_other_delimiter(path: Path, header: str, required: list[str], layout: str) -> None:
     """Refuse a file whose header only splits into the layout's columns with another delimiter."""
     for delim in (";", "\t", "|"):

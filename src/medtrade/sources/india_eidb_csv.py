@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from medtrade.catalog import countries
 from medtrade.catalog.periods import fy
-from medtrade.sources.base import ROW_NUMBER, Batch, first_line, refuse_other_delimiter, require_columns, sql_path
+from medtrade.sources.base import ROW_NUMBER, Batch, csv_columns, first_line, sql_path
 
 NAME = "india-eidb-csv"
 COLUMNS = ["hs8", "description", "unit", "fy", "fy_start_year", "partner", "value_usd_mn", "value_inr_crore", "quantity"]
@@ -57,10 +57,7 @@ def fiscal_years(first: int = 1950, last: int = 2100) -> pa.Table:
 
 def read(path: Path, /) -> Batch:
     """Describe how to stage an EIDB annual CSV (see module docstring)."""
-    header = first_line(path)
-    refuse_other_delimiter(path, header, REQUIRED, "India EIDB CSV")
-    found = [c.strip().strip('"').lower() for c in header.split(",")]
-    require_columns(path, found, REQUIRED, "India EIDB CSV")
+    found = csv_columns(path, REQUIRED, "India EIDB CSV")
     optional = {c: c in found for c in COLUMNS}
     types = {c: ("DOUBLE" if c in ("value_usd_mn", "value_inr_crore", "quantity") else "VARCHAR") for c in found}
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import duckdb
 
 from medtrade.catalog import countries
-from medtrade.sources.base import ROW_NUMBER, Batch, first_line, refuse_other_delimiter, require_columns, sql_path
+from medtrade.sources.base import ROW_NUMBER, Batch, csv_columns, first_line, sql_path
 
 NAME = "india-eidb-totals-csv"
 COLUMNS = ["hs8", "fy", "fy_start_year", "total_usd_mn", "total_inr_crore",
@@ -82,10 +82,7 @@ def india_total_notes(path: Path, found: list[str]) -> list[str]:
 
 def read(path: Path, /) -> Batch:
     """Describe how to stage the EIDB world-totals CSV (see module docstring)."""
-    header = first_line(path)
-    refuse_other_delimiter(path, header, REQUIRED, "India EIDB world-totals CSV")
-    found = [c.strip().strip('"').lower() for c in header.split(",")]
-    require_columns(path, found, REQUIRED, "India EIDB world-totals CSV")
+    found = csv_columns(path, REQUIRED, "India EIDB world-totals CSV")
     has = {c: c in found for c in COLUMNS}
     inr = "r.total_inr_crore" if has["total_inr_crore"] else "NULL"
     code = "r.hs8"

@@ -30,7 +30,7 @@ import pyarrow as pa
 
 from medtrade.catalog import countries
 from medtrade.errors import SourceError
-from medtrade.sources.base import ROW_NUMBER, Batch, first_line, refuse_other_delimiter, require_columns, sql_path
+from medtrade.sources.base import ROW_NUMBER, Batch, csv_columns, first_line, sql_path
 
 NAME = "ru-in-monthly-csv"
 COLUMNS = ["source", "napr_ru", "flow_en", "period", "partner_iso3", "hs_code", "unit", "value_usd", "netto", "kol"]
@@ -164,10 +164,7 @@ def stage_sql(inner: str, *, partners: str, names: dict[str, str]) -> str:
 
 def read(path: Path, /) -> Batch:
     """Describe how to stage the Russia-India monthly CSV (see module docstring)."""
-    header = first_line(path)
-    refuse_other_delimiter(path, header, REQUIRED, "Russia-India monthly CSV")
-    found = [c.strip().strip('"').lower() for c in header.split(",")]
-    require_columns(path, found, REQUIRED, "Russia-India monthly CSV")
+    found = csv_columns(path, REQUIRED, "Russia-India monthly CSV")
     # Everything as text: bad numbers become rejects with the value named, not parse errors.
     columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in found) + "}"
     csv = (f"read_csv({sql_path(path)}, header = true, delim = ',', quote = '\"', escape = '\"', "
