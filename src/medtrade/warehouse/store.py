@@ -14,9 +14,9 @@ import threading
 import time
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import duckdb
-import ibis
-from ibis.backends.duckdb import Backend as DuckDBBackend
 
 from medtrade.errors import SourceError, WarehouseError
 from medtrade.sources import read_file
@@ -24,6 +24,10 @@ from medtrade.sources.base import gzip_problem
 from medtrade.warehouse.loader import FileLoad, Progress
 from medtrade.warehouse.report import LoadReport
 from medtrade.warehouse.schema import LATEST, current_version, migrate
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+    from ibis.backends.duckdb import Backend as DuckDBBackend
 
 
 def sha256_of(path: Path) -> str:
@@ -56,10 +60,10 @@ class Warehouse:
         if read_only and not self.path.exists():
             raise WarehouseError(f"warehouse `{self.path}` does not exist: run `medtrade load FILE` or `medtrade demo` first")
         try:
-            self.ibis: DuckDBBackend = ibis.duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as exc:
+            self.con: duckdb.DuckDBPyConnection = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
             raise WarehouseError(f"cannot open warehouse `{self.path}`: {str(exc).splitlines()[0]}") from None
-        self.con: duckdb.DuckDBPyConnection = self.ibis.con
+        self._ibis: DuckDBBackend | None = None
         if read_only:
             if current_version(self.con) < LATEST:
                 raise WarehouseError(f"warehouse `{self.path}` needs a schema upgrade: open it once without --read-only")
@@ -98,9 +102,18 @@ class Warehouse:
             raise
         return n
 
+    @property
+    def ibis(self) -> DuckDBBackend:
+        """The Ibis backend over this warehouse's connection (created on first use: a load needs none)."""
+        if self._ibis is None:
+            import ibis
+
+            self._ibis = ibis.duckdb.from_connection(self.con)
+        return self._ibis
+
     def close(self) -> None:
         """Close the connection."""
-        self.ibis.disconnect()
+        self.con.close()
 
     def __enter__(self) -> Warehouse:
         return self
@@ -108,7 +121,7 @@ class Warehouse:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def table(self, name: str, /) -> ibis.Table:
+    def table(self, name: str, /) -> ir.Table:
         """An Ibis table of the warehouse (``trade_flows``, ``source_files``, ``rejects``...)."""
         return self.ibis.table(name)
 
