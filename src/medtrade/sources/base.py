@@ -68,6 +68,8 @@ class Batch:
         collects DuckDB's ``reject_errors`` as rejects.
     key_unique : within one file, (dataset, reporter, partner, flow, product, period)
         identifies one row; a repeat is a duplicate and is rejected.
+    varying_key : the key columns that vary within this layout (the others are constant
+        per file), so the duplicate check hashes fewer columns; ``None`` = all of them.
     release : the release date the file states about itself, if any (ISO date).
     rejects : rows a Python parser already refused: (row, reason, raw).
     notes : what the reader noticed and repaired (restored zeros, re-labelled years...).
@@ -78,6 +80,7 @@ class Batch:
     tables: dict[str, pa.Table] = field(default_factory=dict)
     csv_rejects: bool = False
     key_unique: bool = True
+    varying_key: tuple[str, ...] | None = None
     release: str | None = None
     rejects: list[tuple[int, str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)

@@ -129,5 +129,6 @@ def read(path: Path, /) -> Batch:
         tables={"eidb_partners": partner_table(), "eidb_years": fiscal_years()},
         csv_rejects=True,
         key_unique=True,
+        varying_key=("partner_reported", "product_code", "period"),  # one reporter, flow and dataset
         notes=["values published in US$ million (2 decimals) and INR crore; both kept"],
     )

@@ -257,7 +257,7 @@ class FileLoad:
         )
 
     def _has_duplicates(self, relation: str) -> bool:
-        key = ", ".join(DUP_KEY)
+        key = ", ".join(self.batch.varying_key or DUP_KEY)
         distinct, total = self.con.execute(f"SELECT count(DISTINCT hash({key})), count(*) FROM {relation}").fetchone()
         return distinct != total
 
