@@ -24,7 +24,7 @@ test: install
 	$(BIN)/python -m pytest -q
 
 bench: install
-	$(BIN)/python benchmarks/bench_load.py --data $(DATA)
+	$(BIN)/python benchmarks/bench_load.py --data $(DATA) --repeat 5
 
 clean:
 	rm -rf $(VENV) demo.duckdb demo.duckdb.wal .pytest_cache benchmarks/out
