@@ -286,6 +286,83 @@ def flows(
     result.print(console, fmt=fmt)
 
 
+SegmentOpt = Annotated[str, typer.Option(help="Segment preset, a YAML file, or an HS prefix such as 3004")]
+DatasetOpt = Annotated[str | None, typer.Option(help="in-eidb, in-monthly, ru-fts, comtrade, baci")]
+UnitOpt = Annotated[str, typer.Option(help="usd, usd_mn, inr_crore, inr_lakh, rub")]
+
+
+def answer(warehouse: Path | None, fmt: str, run: Callable[[Any], Any]) -> None:
+    """Open the warehouse read-only, run a verb, print its Result."""
+    check_format(fmt)
+    with open_warehouse(warehouse, read_only=True) as wh:
+        result = run(wh)
+    result.print(console, fmt=fmt)
+
+
+@app.command()
+@user_errors
+def growth(
+    exporter: Annotated[str, typer.Option(help="Exporting country")],
+    importer: Annotated[str | None, typer.Option(help="Importing country; all partners when omitted")] = None,
+    segment: SegmentOpt = "pharma",
+    by: Annotated[str, typer.Option(help="fy, year or month")] = "fy",
+    start: Annotated[str | None, typer.Option(help="First period of the CAGR, e.g. FY2017-18")] = None,
+    end: Annotated[str | None, typer.Option(help="Last period of the CAGR, e.g. FY2023-24")] = None,
+    unit: UnitOpt = "usd_mn",
+    reporter: Annotated[str, typer.Option(help="Whose statistics: exporter or importer")] = "exporter",
+    dataset: DatasetOpt = None,
+    warehouse: WarehouseOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Year-on-year change and CAGR of a flow."""
+    from medtrade.verbs.growth import run_growth
+
+    answer(warehouse, fmt, lambda wh: run_growth(wh, exporter=exporter, importer=importer, segment=segment, by=by,
+                                                 start=start, end=end, unit=unit, dataset=dataset, reporter=reporter))
+
+
+@app.command()
+@user_errors
+def drivers(
+    exporter: Annotated[str, typer.Option(help="Exporting country")],
+    start: Annotated[str, typer.Option(help="Base period, e.g. FY2021-22")],
+    end: Annotated[str, typer.Option(help="Later period, e.g. FY2023-24")],
+    importer: Annotated[str | None, typer.Option(help="Importing country; all partners when omitted")] = None,
+    segment: SegmentOpt = "pharma",
+    level: Annotated[str, typer.Option(help="hs4, hs6 or product (the code as published)")] = "hs4",
+    unit: UnitOpt = "usd_mn",
+    reporter: Annotated[str, typer.Option(help="Whose statistics: exporter or importer")] = "exporter",
+    dataset: DatasetOpt = None,
+    warehouse: WarehouseOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Each product's contribution to the change of a flow between two periods (sums to the total)."""
+    from medtrade.verbs.growth import run_drivers
+
+    answer(warehouse, fmt, lambda wh: run_drivers(wh, exporter=exporter, importer=importer, segment=segment,
+                                                  start=start, end=end, level=level, unit=unit, dataset=dataset,
+                                                  reporter=reporter))
+
+
+@app.command()
+@user_errors
+def mirror(
+    exporter: Annotated[str, typer.Option(help="Exporting country")],
+    importer: Annotated[str, typer.Option(help="Importing country")],
+    period: Annotated[str, typer.Option(help="FY2022-23, 2021 or 2021-06")],
+    segment: SegmentOpt = "pharma",
+    level: Annotated[str, typer.Option(help="hs6, hs4 or hs2")] = "hs6",
+    unit: UnitOpt = "usd_mn",
+    warehouse: WarehouseOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """The same flow as each side reports it: exporter's exports vs importer's imports, per product."""
+    from medtrade.verbs.mirror import run_mirror
+
+    answer(warehouse, fmt, lambda wh: run_mirror(wh, exporter=exporter, importer=importer, segment=segment,
+                                                 period=period, level=level, unit=unit))
+
+
 @app.command()
 @user_errors
 def demo(

@@ -108,8 +108,10 @@ def _clean(value: Any) -> Any:
         return {k: _clean(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_clean(v) for v in value]
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return None
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return None
+        return float(f"{value:.12g}")  # drop binary noise (398.22999999999996), keep 12 significant digits
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     return value
