@@ -301,6 +301,70 @@ def answer(warehouse: Path | None, fmt: str, run: Callable[[Any], Any]) -> None:
 
 @app.command()
 @user_errors
+def top(
+    period: Annotated[str, typer.Option(help="FY2022-23, 2022 or 2022-06")],
+    exporter: Annotated[str | None, typer.Option(help="Rank this exporter's destinations")] = None,
+    importer: Annotated[str | None, typer.Option(help="Rank this importer's suppliers")] = None,
+    segment: SegmentOpt = "pharma",
+    n: Annotated[int, typer.Option("--n", help="How many partners", min=1, max=500)] = 10,
+    measure: Annotated[str, typer.Option(help="value, quantity or net_weight_kg")] = "value",
+    unit: UnitOpt = "usd_mn",
+    dataset: DatasetOpt = None,
+    warehouse: WarehouseOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Top partners of an exporter (destinations) or an importer (suppliers), with shares and ranks."""
+    from medtrade.verbs.rankings import run_top
+
+    answer(warehouse, fmt, lambda wh: run_top(wh, exporter=exporter, importer=importer, segment=segment,
+                                              period=period, n=n, measure=measure, unit=unit, dataset=dataset))
+
+
+@app.command()
+@user_errors
+def share(
+    exporter: Annotated[str, typer.Option(help="Exporting country")],
+    partner: Annotated[str, typer.Option(help="The partner whose share is asked")],
+    period: Annotated[str, typer.Option(help="FY2021-22, 2021 or 2021-06")],
+    of_group: Annotated[str | None, typer.Option("--of-group", help="Share of a group (CIS, EAEU, EU27, BRICS...) instead of the total")] = None,
+    segment: SegmentOpt = "pharma",
+    measure: Annotated[str, typer.Option(help="value, quantity or net_weight_kg")] = "value",
+    unit: UnitOpt = "usd_mn",
+    dataset: DatasetOpt = None,
+    warehouse: WarehouseOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """A partner's share of an exporter's total, or of a country group's, with membership as of the period."""
+    from medtrade.verbs.rankings import run_share
+
+    answer(warehouse, fmt, lambda wh: run_share(wh, exporter=exporter, partner=partner, of_group=of_group,
+                                                segment=segment, period=period, measure=measure, unit=unit,
+                                                dataset=dataset))
+
+
+@app.command()
+@user_errors
+def concentration(
+    exporter: Annotated[str | None, typer.Option(help="Concentration of this exporter's destinations")] = None,
+    importer: Annotated[str | None, typer.Option(help="Concentration of this importer's suppliers")] = None,
+    segment: SegmentOpt = "pharma",
+    by: Annotated[str, typer.Option(help="fy, year or month")] = "fy",
+    n: Annotated[int, typer.Option("--n", help="Top-N share to report", min=1, max=100)] = 5,
+    period: Annotated[str | None, typer.Option(help="Only this period")] = None,
+    unit: UnitOpt = "usd_mn",
+    dataset: DatasetOpt = None,
+    warehouse: WarehouseOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """HHI and top-N share of destinations or suppliers, per period."""
+    from medtrade.verbs.rankings import run_concentration
+
+    answer(warehouse, fmt, lambda wh: run_concentration(wh, exporter=exporter, importer=importer, segment=segment,
+                                                        by=by, n=n, unit=unit, dataset=dataset, period=period))
+
+
+@app.command()
+@user_errors
 def growth(
     exporter: Annotated[str, typer.Option(help="Exporting country")],
     importer: Annotated[str | None, typer.Option(help="Importing country; all partners when omitted")] = None,

@@ -1,0 +1,187 @@
+"""Rankings: partner totals, top-N partners with shares, concentration (HHI). Ibis in, Ibis out.
+
+Shares are always shares of the total of ALL partners of the selection, the
+unspecified partner (``XXX``) included: that total is the reporter's flow. ``XXX``
+and ``WLD`` are never ranked (neither is a country); ``WLD`` rows are already left
+out by :func:`medtrade.analysis.flows.select`.
+
+Examples
+--------
+>>> sel = select(wh.table("trade_flows"), dataset="in-eidb", reporter="IND", flow="export",
+...              segment=load_segment("medical_devices"), period_types=["fy"],
+...              within=parse_period("FY2022-23"))                       # doctest: +SKIP
+>>> top(partner_totals(sel, unit="usd_mn"), n=10).to_pyarrow()           # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ibis
+import ibis.expr.types as ir
+
+from medtrade.analysis.flows import TIME_KEYS, fy_label, measure_column
+from medtrade.catalog.countries import UNSPECIFIED, WORLD
+from medtrade.errors import InputError
+
+__all__ = [
+    "NOT_RANKED", "concentration", "heading_gaps", "partner_counts", "partner_totals", "period_label", "top",
+]
+
+#: Partner codes that count in totals (XXX) or never (WLD) but are not countries to rank.
+NOT_RANKED: tuple[str, ...] = (UNSPECIFIED, WORLD)
+
+
+def period_label(t: ir.Table, /, *, by: str) -> ir.StringValue:
+    """Label of each row's period rolled up to ``by`` (``fy``, ``year`` or ``month``)."""
+    if by == "fy":
+        return ibis.cases((t.period_type == "fy", t.period), else_=fy_label(t.period_start))
+    if by == "year":
+        return ibis.cases((t.period_type == "year", t.period), else_=t.period_start.year().cast("string"))
+    if by == "month":
+        return t.period
+    raise InputError(f"unknown period key `{by}`; valid: {', '.join(TIME_KEYS)}")
+
+
+def partner_totals(
+    sel: ir.Table,
+    /,
+    *,
+    measure: str = "value",
+    unit: str = "usd",
+    rates: ir.Table | None = None,
+    by: str | None = None,
+) -> ir.Table:
+    """Sum a selection (see :func:`~medtrade.analysis.flows.select`) by partner.
+
+    Returns columns ``[by,] partner, [quantity_unit,] value, source_rows``: ``value`` is
+    the measure in the requested unit (see :func:`~medtrade.analysis.flows.measure_column`);
+    quantities are kept apart per ``quantity_unit`` since kilograms and pieces cannot be
+    added. ``by`` (``fy``/``year``/``month``) adds one row per partner and period.
+    Partners whose rows all lack the measure get a NULL value.
+    """
+    t, _ = measure_column(sel, measure=measure, unit=unit, rates=rates)
+    keys: dict[str, ir.Value] = {}
+    if by is not None:
+        keys[by] = period_label(t, by=by)
+    keys["partner"] = t.partner
+    if measure == "quantity":
+        keys["quantity_unit"] = t.quantity_unit
+    return t.group_by(**keys).aggregate(value=t._measure.sum(), source_rows=t.count())
+
+
+def _window(within: Sequence[str], order: list | None = None) -> ibis.expr.builders.LegacyWindowBuilder:
+    return ibis.window(group_by=list(within) or None, order_by=order)
+
+
+def _ratio(num: ir.NumericValue, den: ir.NumericValue) -> ir.NumericValue:
+    return ibis.ifelse(den != 0, num / den, ibis.null("float64"))
+
+
+def _ranked(t: ir.Table, *, value: str, within: Sequence[str]) -> ir.Table:
+    """Country partners with total, share, rank (ties share the better rank) and position."""
+    t = t.filter(t[value].notnull())
+    t = t.mutate(
+        _total=t[value].sum().over(_window(within)),
+        _unspecified=t[value].sum(where=t.partner == UNSPECIFIED).over(_window(within)),
+    )
+    t = t.filter(~t.partner.isin(NOT_RANKED))
+    by_value = [ibis.desc(t[value])]
+    order = [ibis.desc(t[value]), t.partner]  # ties: alphabetical by code, so the cut-off is reproducible
+    return t.mutate(
+        share=_ratio(t[value], t._total),
+        rank=ibis.rank().over(_window(within, by_value)) + 1,
+        _pos=ibis.row_number().over(_window(within, order)) + 1,
+    )
+
+
+def top(t: ir.Table, /, *, n: int, value: str = "value", within: Sequence[str] = ()) -> ir.Table:
+    """The ``n`` largest partners of partner totals (see :func:`partner_totals`).
+
+    Shares and the cumulative share are computed over ALL partners (unspecified
+    included) before the list is cut to ``n``. ``rank`` is the competition rank (equal
+    values share the better rank); exactly ``n`` rows are kept, ties at the cut-off
+    broken by partner code. ``within`` names the columns that form separate rankings
+    (a period, ``quantity_unit``).
+
+    Returns columns ``[within...,] rank, partner, <value>, share, cumulative_share``.
+
+    Examples
+    --------
+    >>> totals = ibis.memtable({"partner": ["USA", "DEU", "XXX", "CHN"], "value": [5.0, 2.0, 1.0, 2.0]})
+    >>> top(totals, n=2).to_pyarrow().to_pylist()[1]                      # doctest: +SKIP
+    {'rank': 2, 'partner': 'CHN', 'value': 2.0, 'share': 0.2, 'cumulative_share': 0.7}
+    """
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise InputError(f"`n` must be a whole number of at least 1, not {n!r}")
+    r = _ranked(t, value=value, within=within)
+    cum = r.share.sum().over(ibis.cumulative_window(group_by=list(within) or None,
+                                                    order_by=[ibis.desc(r[value]), r.partner]))
+    r = r.mutate(cumulative_share=cum)
+    r = r.filter(r._pos <= n)
+    return r.select(*within, "rank", "partner", value, "share", "cumulative_share").order_by(
+        [*within, "rank", "partner"]
+    )
+
+
+def concentration(t: ir.Table, /, *, n: int, value: str = "value", within: Sequence[str] = ()) -> ir.Table:
+    """Concentration of partner totals per ``within`` group (normally a period).
+
+    Shares are of the total of all partners, unspecified (``XXX``) included, as in
+    :func:`top`. The Herfindahl-Hirschman index is the sum of the squared shares of
+    the country partners: ``hhi_01`` on the 0-1 scale, ``hhi`` on the 0-10,000 scale
+    (``10000 * hhi_01``). The unspecified part is not one partner, so it adds no square:
+    with an unspecified share ``u`` the index is a lower bound, at most a factor
+    ``(1-u)^2`` below the index of the allocated trade (``unspecified_share`` is given).
+
+    Returns columns ``[within...,] total, partners, top<n>_share, hhi, hhi_01,
+    unspecified_share``; ``partners`` counts country partners with a positive value.
+    """
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise InputError(f"`n` must be a whole number of at least 1, not {n!r}")
+    r = _ranked(t, value=value, within=within)
+    metrics = {
+        "total": r._total.max(),
+        "partners": (r[value] > 0).sum(),
+        f"top{n}_share": r.share.sum(where=r._pos <= n),
+        "hhi_01": (r.share * r.share).sum(),
+        "unspecified_share": _ratio(r._unspecified.max().fill_null(0), r._total.max()),
+    }
+    out = r.aggregate(metrics, by=list(within))
+    out = out.mutate(hhi=out.hhi_01 * 10_000)
+    out = out.select(*within, "total", "partners", f"top{n}_share", "hhi", "hhi_01", "unspecified_share")
+    return out.order_by(list(within)) if within else out
+
+
+def partner_counts(sel: ir.Table, /, *, by: str | None = None) -> ir.Table:
+    """Distinct country partners (not ``XXX``/``WLD``) of a selection, per period label if ``by``.
+
+    A reporter's statistics that list only a few partners (e.g. customs data of one
+    corridor) cannot rank partners; the verbs compare this count with the reporter's
+    usual one.
+    """
+    t = sel.filter(~sel.partner.isin(NOT_RANKED))
+    if by is None:
+        return t.aggregate(partners=t.partner.nunique())
+    return t.group_by(**{by: period_label(t, by=by)}).aggregate(partners=t.partner.nunique())
+
+
+def heading_gaps(sel: ir.Table, /, *, tolerance: float = 0.02) -> ir.Table:
+    """HS4 headings with trade in one published period and none in the next.
+
+    ``sel`` holds rows of one dataset and one period type (see
+    :func:`~medtrade.analysis.flows.select`). Returns ``period, previous, hs4,
+    previous_value`` (US$) for headings worth more than ``tolerance`` of the previous
+    period's total: how the gap of India's annual tables for the codes HS2022
+    renumbered (3822 from FY2022-23 on) shows in the data itself.
+    """
+    t = sel.mutate(hs4=sel.product_code.substr(0, 4))
+    agg = t.group_by("period", "period_start", "hs4").aggregate(v=t.value_usd.sum())
+    per = agg.group_by("period", "period_start").aggregate(total=agg.v.sum())
+    per = per.mutate(next_period=per.period.lead().over(order_by=per.period_start))
+    prev = agg.join(per, ["period", "period_start"])
+    prev = prev.filter(prev.next_period.notnull(), prev.v > tolerance * prev.total)
+    cur = agg.filter(agg.v > 0).select(cur_period=agg.period, cur_hs4=agg.hs4)
+    gone = prev.anti_join(cur, [prev.next_period == cur.cur_period, prev.hs4 == cur.cur_hs4])
+    return gone.select(period=gone.next_period, previous=gone.period, hs4=gone.hs4,
+                       previous_value=gone.v).order_by(["period", "hs4"])
