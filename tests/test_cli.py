@@ -99,3 +99,41 @@ def test_missing_warehouse_is_one_line(tmp_path: Path, run_medtrade) -> None:
     assert done.stderr.splitlines() == [
         f"error: warehouse `{tmp_path / 'nowhere.duckdb'}` does not exist: "
         "run `medtrade load FILE` or `medtrade demo` first"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["top", "--exporter", "IND", "--segment", "medical_devices", "--period", "FY2022-23", "--n", "5"],
+        ["share", "--exporter", "IND", "--partner", "RUS", "--of-group", "CIS", "--segment", "pharma", "--period", "FY2021-22"],
+        ["concentration", "--exporter", "IND", "--segment", "medical_devices"],
+        ["growth", "--exporter", "IND", "--importer", "RUS", "--segment", "pharma"],
+        ["drivers", "--exporter", "IND", "--importer", "RUS", "--segment", "medical_devices",
+         "--start", "FY2021-22", "--end", "FY2023-24"],
+        ["flows", "--exporter", "IND", "--importer", "RUS", "--segment", "medical_devices", "--by", "fy,hs4"],
+    ],
+    ids=lambda a: a[0],
+)
+def test_analytic_verbs_answer_in_json(args: list[str], loaded_warehouse: Path, run_medtrade) -> None:  # noqa: ANN001
+    done = run_medtrade(*args, "-w", loaded_warehouse, "--format", "json")
+    assert done.returncode == 0, done.stderr
+    body = json.loads(done.stdout)
+    assert set(body) == {"query", "definition", "rows", "sources", "notes"}
+    assert body["rows"] and body["sources"][0]["sha256"]
+    assert body["query"]["verb"] == args[0]
+
+
+@pytest.mark.slow
+def test_share_of_cis_from_the_cli_equals_the_raw_file(loaded_warehouse: Path, india_csv: Path, run_medtrade) -> None:  # noqa: ANN001
+    import pandas as pd
+
+    raw = pd.read_csv(india_csv, dtype={"hs8": str})
+    cis_names = ["ARMENIA", "AZERBAIJAN", "BELARUS", "KAZAKHSTAN", "KYRGHYZSTAN", "MOLDOVA", "RUSSIA",
+                 "TAJIKISTAN", "TURKMENISTAN", "UZBEKISTAN"]  # CIS on 2022-03-31 (Ukraine out since 2018-05-19)
+    fy = raw[(raw.fy == "2021-22") & raw.hs8.str.startswith("30") & raw.partner.isin(cis_names)]
+    expected = fy[fy.partner == "RUSSIA"].value_usd_mn.sum() / fy.value_usd_mn.sum()
+    done = run_medtrade("share", "--exporter", "IND", "--partner", "RUS", "--of-group", "CIS", "--segment", "pharma",
+                        "--period", "FY2021-22", "-w", loaded_warehouse, "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["rows"][0]["share"] == pytest.approx(expected, abs=1e-6)  # shares are given to 6 decimals
