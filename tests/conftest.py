@@ -72,3 +72,39 @@ def run_medtrade():
                               capture_output=True, text=True, timeout=timeout, env=env, check=False)
 
     return run
+
+
+MONTHLY = "trade/india_russia_monthly/russia_india_monthly_2010-01_to_2024-03.csv.gz"
+
+
+@pytest.fixture(scope="session")
+def monthly_csv(data_dir: Path) -> Path:
+    """The Russia-India monthly file (Russian customs + India's monthly statistics)."""
+    return data_dir / MONTHLY
+
+
+@pytest.fixture(scope="session")
+def monthly_warehouse(tmp_path_factory: pytest.TempPathFactory, monthly_csv: Path) -> Path:
+    """A warehouse holding only the monthly file; tests that write to it work on a copy."""
+    from medtrade.warehouse.store import Warehouse
+
+    path = tmp_path_factory.mktemp("monthly") / "w.duckdb"
+    with Warehouse(path) as wh:
+        wh.load(monthly_csv)
+    return path
+
+
+@pytest.fixture(scope="session")
+def monthly_raw(monthly_csv: Path):  # noqa: ANN201 - a pandas DataFrame
+    """The monthly file as published, read independently with pandas."""
+    import pandas as pd
+
+    return pd.read_csv(monthly_csv, dtype={"hs_code": str})
+
+
+@pytest.fixture(scope="session")
+def india_raw(india_csv: Path):  # noqa: ANN201 - a pandas DataFrame
+    """The India EIDB file as published, read independently with pandas."""
+    import pandas as pd
+
+    return pd.read_csv(india_csv, dtype={"hs8": str})

@@ -19,26 +19,6 @@ from medtrade.errors import InputError
 from medtrade.verbs.flows import run_flows
 from medtrade.warehouse.store import Warehouse
 
-MONTHLY = "trade/india_russia_monthly/russia_india_monthly_2010-01_to_2024-03.csv.gz"
-
-
-@pytest.fixture(scope="module")
-def monthly_warehouse(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
-    path = tmp_path_factory.mktemp("monthly") / "w.duckdb"
-    with Warehouse(path) as wh:
-        wh.load(data_dir / MONTHLY)
-    return path
-
-
-@pytest.fixture(scope="module")
-def monthly_raw(data_dir: Path) -> pd.DataFrame:
-    return pd.read_csv(data_dir / MONTHLY, dtype={"hs_code": str})
-
-
-@pytest.fixture(scope="module")
-def india_raw(india_csv: Path) -> pd.DataFrame:
-    return pd.read_csv(india_csv, dtype={"hs8": str})
-
 
 def ecb_inr_per_usd_by_month() -> pd.Series:
     """Monthly mean of daily INR-per-USD cross rates, straight from the ECB file the package ships."""

@@ -15,26 +15,7 @@ from medtrade.errors import InputError
 from medtrade.verbs.growth import run_drivers, run_growth
 from medtrade.warehouse.store import Warehouse
 
-MONTHLY = "trade/india_russia_monthly/russia_india_monthly_2010-01_to_2024-03.csv.gz"
 FYS = ["2017-18", "2018-19", "2019-20", "2020-21", "2021-22", "2022-23", "2023-24"]
-
-
-@pytest.fixture(scope="module")
-def india_raw(india_csv: Path) -> pd.DataFrame:
-    return pd.read_csv(india_csv, dtype={"hs8": str})
-
-
-@pytest.fixture(scope="module")
-def monthly_warehouse(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
-    path = tmp_path_factory.mktemp("growth_monthly") / "w.duckdb"
-    with Warehouse(path) as wh:
-        wh.load(data_dir / MONTHLY)
-    return path
-
-
-@pytest.fixture(scope="module")
-def monthly_raw(data_dir: Path) -> pd.DataFrame:
-    return pd.read_csv(data_dir / MONTHLY, dtype={"hs_code": str})
 
 
 @pytest.mark.parametrize(("level", "digits"), [("hs4", 4), ("hs6", 6)])

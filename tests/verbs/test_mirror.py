@@ -15,25 +15,10 @@ from medtrade.errors import InputError
 from medtrade.verbs.mirror import run_mirror
 from medtrade.warehouse.store import Warehouse
 
-MONTHLY = "trade/india_russia_monthly/russia_india_monthly_2010-01_to_2024-03.csv.gz"
 
-
-@pytest.fixture(scope="module")
-def monthly_warehouse(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
-    path = tmp_path_factory.mktemp("mirror") / "w.duckdb"
-    with Warehouse(path) as wh:
-        wh.load(data_dir / MONTHLY)
-    return path
-
-
-@pytest.fixture(scope="module")
-def raw(data_dir: Path) -> pd.DataFrame:
-    return pd.read_csv(data_dir / MONTHLY, dtype={"hs_code": str})
-
-
-def expected_3004_2021(raw: pd.DataFrame, digits: int) -> pd.DataFrame:
+def expected_3004_2021(monthly_raw: pd.DataFrame, digits: int) -> pd.DataFrame:
     """Per HS product: India's MIRROR figure and Russia's FTS figure for HS 3004 in calendar 2021, US$ mn."""
-    rows = raw[(raw.napr_ru == "ИМ") & raw.period.between("2021-01", "2021-12") & raw.hs_code.str.startswith("3004")]
+    rows = monthly_raw[(monthly_raw.napr_ru == "ИМ") & monthly_raw.period.between("2021-01", "2021-12") & monthly_raw.hs_code.str.startswith("3004")]
     india = rows[rows.source == "MIRROR"].groupby(rows.hs_code.str[:digits]).value_usd.sum() / 1e6
     russia = rows[rows.source == "FTS"].groupby(rows.hs_code.str[:digits]).value_usd.sum() / 1e6
     both = pd.concat({"india": india, "russia": russia}, axis=1).fillna(0.0)
@@ -41,10 +26,10 @@ def expected_3004_2021(raw: pd.DataFrame, digits: int) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize(("level", "digits"), [("hs6", 6), ("hs4", 4)])
-def test_mirror_gap_hs3004_2021(monthly_warehouse: Path, raw: pd.DataFrame, level: str, digits: int) -> None:
+def test_mirror_gap_hs3004_2021(monthly_warehouse: Path, monthly_raw: pd.DataFrame, level: str, digits: int) -> None:
     with Warehouse(monthly_warehouse, read_only=True) as wh:
         result = run_mirror(wh, exporter="IND", importer="RUS", segment="3004", period="2021", level=level)
-    expected = expected_3004_2021(raw, digits)
+    expected = expected_3004_2021(monthly_raw, digits)
     products, total = result.rows[:-1], result.rows[-1]
     assert {r[level] for r in products} == set(expected.index)
     for r in products:
@@ -65,7 +50,7 @@ def test_mirror_gap_hs3004_2021(monthly_warehouse: Path, raw: pd.DataFrame, leve
     assert total["importer_value_usd_mn"] == pytest.approx(541.73, abs=0.005)
 
 
-def test_mirror_says_which_dataset_answers_each_side_and_why_they_differ(monthly_warehouse: Path, raw: pd.DataFrame) -> None:
+def test_mirror_says_which_dataset_answers_each_side_and_why_they_differ(monthly_warehouse: Path, monthly_raw: pd.DataFrame) -> None:
     with Warehouse(monthly_warehouse, read_only=True) as wh:
         result = run_mirror(wh, exporter="IND", importer="RUS", segment="3004", period="2021")
     assert result.definition["exporter_side"].startswith("IND exports to RUS: in-monthly")
@@ -75,8 +60,8 @@ def test_mirror_says_which_dataset_answers_each_side_and_why_they_differ(monthly
     assert "importer side: RUS imports from IND, dataset ru-fts" in notes
     assert "CIF" in notes and "FOB" in notes and "5-10%" in notes
     assert "timing" in notes and "country of origin" in notes
-    confidential = raw[(raw.source == "FTS") & (raw.napr_ru == "ИМ") & raw.period.str.startswith("2021")
-                       & (raw.hs_code == "XXXXXXXXXX")]
+    confidential = monthly_raw[(monthly_raw.source == "FTS") & (monthly_raw.napr_ru == "ИМ") & monthly_raw.period.str.startswith("2021")
+                       & (monthly_raw.hs_code == "XXXXXXXXXX")]
     assert f"{len(confidential):,} confidential lines worth US$ {confidential.value_usd.sum() / 1e6:,.2f} mn" in notes
     assert {s["dataset"] for s in result.sources} == {"in-monthly, ru-fts"}
 
@@ -96,10 +81,10 @@ def test_a_side_without_any_data_is_named(monthly_warehouse: Path) -> None:
         run_mirror(wh, exporter="IND", importer="CHN", segment="pharma", period="2021")
 
 
-def test_one_month_both_sides_cover(monthly_warehouse: Path, raw: pd.DataFrame) -> None:
+def test_one_month_both_sides_cover(monthly_warehouse: Path, monthly_raw: pd.DataFrame) -> None:
     with Warehouse(monthly_warehouse, read_only=True) as wh:
         result = run_mirror(wh, exporter="IND", importer="RUS", segment="pharma", period="2022-01", level="hs4")
-    rows = raw[(raw.napr_ru == "ИМ") & (raw.period == "2022-01") & raw.hs_code.str.startswith("30")]
+    rows = monthly_raw[(monthly_raw.napr_ru == "ИМ") & (monthly_raw.period == "2022-01") & monthly_raw.hs_code.str.startswith("30")]
     total = result.rows[-1]
     assert total["exporter_value_usd_mn"] == pytest.approx(rows[rows.source == "MIRROR"].value_usd.sum() / 1e6, abs=1e-9)
     assert total["importer_value_usd_mn"] == pytest.approx(rows[rows.source == "FTS"].value_usd.sum() / 1e6, abs=1e-9)

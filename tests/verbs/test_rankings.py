@@ -22,7 +22,6 @@ from medtrade.warehouse.store import Warehouse
 
 pytestmark = pytest.mark.slow  # loads the full India file
 
-MONTHLY = "trade/india_russia_monthly/russia_india_monthly_2010-01_to_2024-03.csv.gz"
 SAME_COUNTRY = {"PANAMA C Z": "PANAMA REPUBLIC"}
 NOT_A_COUNTRY = {"UNSPECIFIED", "INSTALLATIONS IN INTERNATIONAL WATERS"}
 #: The medical_devices headings, written out; checked against the preset below.
@@ -41,24 +40,15 @@ CIS_2022_03_31 = {
 
 
 @pytest.fixture(scope="module")
-def india_raw(india_csv: Path) -> pd.DataFrame:
-    raw = pd.read_csv(india_csv, dtype={"hs8": str})
-    raw["country"] = raw.partner.replace(SAME_COUNTRY)
-    return raw
+def india_raw(india_raw: pd.DataFrame) -> pd.DataFrame:
+    """The raw file with a country column: two spellings of Panama are one country."""
+    return india_raw.assign(country=india_raw.partner.replace(SAME_COUNTRY))
 
 
 @pytest.fixture(scope="module")
 def wh(loaded_warehouse: Path):  # noqa: ANN201
     with Warehouse(loaded_warehouse, read_only=True) as warehouse:
         yield warehouse
-
-
-@pytest.fixture(scope="module")
-def monthly_warehouse(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
-    path = tmp_path_factory.mktemp("monthly_rankings") / "w.duckdb"
-    with Warehouse(path) as warehouse:
-        warehouse.load(data_dir / MONTHLY)
-    return path
 
 
 def by_country(raw: pd.DataFrame, *, fy: str, prefixes: tuple[str, ...], column: str = "value_usd_mn") -> pd.Series:
@@ -159,9 +149,9 @@ def test_hhi_of_device_destinations_per_fy(wh: Warehouse, india_raw: pd.DataFram
         assert row["total_value_usd_mn"] == pytest.approx(sums.sum(), abs=1e-6), fy
 
 
-def test_importer_with_one_supplier_loaded_is_not_ranked(monthly_warehouse: Path, data_dir: Path) -> None:
+def test_importer_with_one_supplier_loaded_is_not_ranked(monthly_warehouse: Path, monthly_raw: pd.DataFrame) -> None:
     """Russian customs data of the India corridor only: no ranking of Russia's suppliers, a note instead."""
-    raw = pd.read_csv(data_dir / MONTHLY, dtype={"hs_code": str})
+    raw = monthly_raw
     fts = raw[(raw.source == "FTS") & (raw.napr_ru == "ИМ") & raw.period.str.startswith("2021")
               & raw.hs_code.str.startswith("30")]
     assert set(fts.partner_iso3) == {"IND"}

@@ -66,13 +66,20 @@ def fy_label(start: ir.DateValue) -> ir.StringValue:
     return "FY" + y.cast("string") + "-" + ((y + 1) % 100).cast("string").lpad(2, "0")
 
 
-def _key(t: ir.Table, by: str) -> ir.Value:
+def period_label(t: ir.Table, /, *, by: str) -> ir.StringValue:
+    """Label of each row's period rolled up to ``by`` (``fy``, ``year`` or ``month``)."""
     if by == "fy":
         return ibis.cases((t.period_type == "fy", t.period), else_=fy_label(t.period_start))
     if by == "year":
         return ibis.cases((t.period_type == "year", t.period), else_=t.period_start.year().cast("string"))
     if by == "month":
         return t.period
+    raise InputError(f"unknown period key `{by}`; valid: {', '.join(TIME_KEYS)}")
+
+
+def _key(t: ir.Table, by: str) -> ir.Value:
+    if by in TIME_KEYS:
+        return period_label(t, by=by)
     if by == "product":
         return t.product_code
     if by == "partner":

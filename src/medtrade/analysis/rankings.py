@@ -20,27 +20,16 @@ from collections.abc import Sequence
 import ibis
 import ibis.expr.types as ir
 
-from medtrade.analysis.flows import TIME_KEYS, fy_label, measure_column
+from medtrade.analysis.flows import measure_column, period_label
 from medtrade.catalog.countries import UNSPECIFIED, WORLD
 from medtrade.errors import InputError
 
 __all__ = [
-    "NOT_RANKED", "concentration", "heading_gaps", "partner_counts", "partner_totals", "period_label", "top",
+    "NOT_RANKED", "concentration", "heading_gaps", "partner_counts", "partner_totals", "top",
 ]
 
 #: Partner codes that count in totals (XXX) or never (WLD) but are not countries to rank.
 NOT_RANKED: tuple[str, ...] = (UNSPECIFIED, WORLD)
-
-
-def period_label(t: ir.Table, /, *, by: str) -> ir.StringValue:
-    """Label of each row's period rolled up to ``by`` (``fy``, ``year`` or ``month``)."""
-    if by == "fy":
-        return ibis.cases((t.period_type == "fy", t.period), else_=fy_label(t.period_start))
-    if by == "year":
-        return ibis.cases((t.period_type == "year", t.period), else_=t.period_start.year().cast("string"))
-    if by == "month":
-        return t.period
-    raise InputError(f"unknown period key `{by}`; valid: {', '.join(TIME_KEYS)}")
 
 
 def partner_totals(
