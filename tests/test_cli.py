@@ -137,3 +137,16 @@ def test_share_of_cis_from_the_cli_equals_the_raw_file(loaded_warehouse: Path, i
                         "--period", "FY2021-22", "-w", loaded_warehouse, "--format", "json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["rows"][0]["share"] == pytest.approx(expected, abs=1e-6)  # shares are given to 6 decimals
+
+
+def test_every_command_is_in_the_cli_reference() -> None:
+    """docs/cli.md is generated from --help (scripts/cli_reference.py); a new command must be regenerated into it."""
+    import importlib.util
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "cli_reference.py"
+    spec = importlib.util.spec_from_file_location("cli_reference", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    documented = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text(encoding="utf-8")
+    for path in module.command_paths(typer.main.get_command(app)):
+        assert f"## `medtrade {' '.join(path)}`" in documented, f"run scripts/cli_reference.py: {path} is missing"
