@@ -429,6 +429,27 @@ def mirror(
 
 @app.command()
 @user_errors
+def potential(
+    exporter: Annotated[str, typer.Option(help="Exporting country")],
+    target: Annotated[str, typer.Option(help="Target market")],
+    period: Annotated[str, typer.Option(help="FY2023-24, 2023...")],
+    segment: SegmentOpt = "medical_devices",
+    level: Annotated[str, typer.Option(help="hs4, hs6 or product")] = "hs6",
+    n: Annotated[int, typer.Option("--n", help="How many products", min=1, max=500)] = 20,
+    peers: Annotated[str | None, typer.Option(help="Comparable markets, e.g. KAZ,BLR,UZB [default: the target's groups]")] = None,
+    dataset: DatasetOpt = None,
+    warehouse: WarehouseOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Products strong in the exporter's sales but below what comparable markets buy (see docs/potential.md)."""
+    from medtrade.verbs.potential import run_potential
+
+    answer(warehouse, fmt, lambda wh: run_potential(wh, exporter=exporter, target=target, segment=segment,
+                                                    period=period, level=level, n=n, dataset=dataset, peers=peers))
+
+
+@app.command()
+@user_errors
 def demo(
     data: Annotated[Path | None, typer.Option("--data", help="Sample data [default: $MEDTRADE_DATA or ../shared/data]")] = None,
     warehouse: WarehouseOpt = None,
