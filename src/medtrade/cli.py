@@ -261,17 +261,35 @@ def segments(fmt: FormatOpt = "table") -> None:
            rows=rows, title="Segment presets").print(console, fmt=fmt)
 
 
+def answer(warehouse: Path | None, fmt: str, run: Callable[[Any], Any]) -> None:
+    """Open the warehouse read-only, run a verb, print its Result."""
+    check_format(fmt)
+    with open_warehouse(warehouse, read_only=True) as wh:
+        result = run(wh)
+    result.print(console, fmt=fmt)
+
+
+SegmentOpt = Annotated[str, typer.Option(help="Segment preset, a YAML file, or an HS prefix such as 3004")]
+DatasetOpt = Annotated[str | None, typer.Option(help="in-eidb, in-monthly, ru-fts, comtrade, baci")]
+UnitOpt = Annotated[str, typer.Option(help="usd, usd_mn, inr_crore, inr_lakh, rub")]
+ExporterOpt = Annotated[str, typer.Option(help="Exporting country (ISO3 or any known name)")]
+ImporterOpt = Annotated[str | None, typer.Option(help="Importing country; all partners when omitted")]
+MeasureOpt = Annotated[str, typer.Option(help="value, quantity or net_weight_kg")]
+ReporterOpt = Annotated[str, typer.Option(help="Whose statistics: exporter or importer")]
+ByTimeOpt = Annotated[str, typer.Option(help="fy, year or month")]
+
+
 @app.command()
 @user_errors
 def flows(
-    exporter: Annotated[str, typer.Option(help="Exporting country (ISO3 or any known name)")],
-    importer: Annotated[str | None, typer.Option(help="Importing country; all partners when omitted")] = None,
-    segment: Annotated[str, typer.Option(help="Segment preset or a YAML file")] = "pharma",
+    exporter: ExporterOpt,
+    importer: ImporterOpt = None,
+    segment: SegmentOpt = "pharma",
     by: Annotated[str, typer.Option(help="Keys, comma-separated: fy|year|month, hs2|hs4|hs6|product, partner")] = "fy",
-    unit: Annotated[str, typer.Option(help="usd, usd_mn, inr_crore, inr_lakh, rub")] = "usd_mn",
-    measure: Annotated[str, typer.Option(help="value, quantity or net_weight_kg")] = "value",
-    reporter: Annotated[str, typer.Option(help="Whose statistics: exporter or importer")] = "exporter",
-    dataset: Annotated[str | None, typer.Option(help="in-eidb, in-monthly, ru-fts, comtrade, baci")] = None,
+    unit: UnitOpt = "usd_mn",
+    measure: MeasureOpt = "value",
+    reporter: ReporterOpt = "exporter",
+    dataset: DatasetOpt = None,
     period: Annotated[str | None, typer.Option(help="Only this period: FY2022-23, 2022 or 2022-06")] = None,
     warehouse: WarehouseOpt = None,
     fmt: FormatOpt = "table",
@@ -279,24 +297,11 @@ def flows(
     """Trade between two countries in a segment, over time or by product."""
     from medtrade.verbs.flows import run_flows
 
-    check_format(fmt)
-    with open_warehouse(warehouse, read_only=True) as wh:
-        result = run_flows(wh, exporter=exporter, importer=importer, segment=segment, by=by, unit=unit,
-                           measure=measure, reporter=reporter, dataset=dataset, period=period)
-    result.print(console, fmt=fmt)
+    answer(warehouse, fmt, lambda wh: run_flows(wh, exporter=exporter, importer=importer, segment=segment, by=by,
+                                                unit=unit, measure=measure, reporter=reporter, dataset=dataset,
+                                                period=period))
 
 
-SegmentOpt = Annotated[str, typer.Option(help="Segment preset, a YAML file, or an HS prefix such as 3004")]
-DatasetOpt = Annotated[str | None, typer.Option(help="in-eidb, in-monthly, ru-fts, comtrade, baci")]
-UnitOpt = Annotated[str, typer.Option(help="usd, usd_mn, inr_crore, inr_lakh, rub")]
-
-
-def answer(warehouse: Path | None, fmt: str, run: Callable[[Any], Any]) -> None:
-    """Open the warehouse read-only, run a verb, print its Result."""
-    check_format(fmt)
-    with open_warehouse(warehouse, read_only=True) as wh:
-        result = run(wh)
-    result.print(console, fmt=fmt)
 
 
 @app.command()
@@ -307,7 +312,7 @@ def top(
     importer: Annotated[str | None, typer.Option(help="Rank this importer's suppliers")] = None,
     segment: SegmentOpt = "pharma",
     n: Annotated[int, typer.Option("--n", help="How many partners", min=1, max=500)] = 10,
-    measure: Annotated[str, typer.Option(help="value, quantity or net_weight_kg")] = "value",
+    measure: MeasureOpt = "value",
     unit: UnitOpt = "usd_mn",
     dataset: DatasetOpt = None,
     warehouse: WarehouseOpt = None,
@@ -323,12 +328,12 @@ def top(
 @app.command()
 @user_errors
 def share(
-    exporter: Annotated[str, typer.Option(help="Exporting country")],
+    exporter: ExporterOpt,
     partner: Annotated[str, typer.Option(help="The partner whose share is asked")],
     period: Annotated[str, typer.Option(help="FY2021-22, 2021 or 2021-06")],
     of_group: Annotated[str | None, typer.Option("--of-group", help="Share of a group (CIS, EAEU, EU27, BRICS...) instead of the total")] = None,
     segment: SegmentOpt = "pharma",
-    measure: Annotated[str, typer.Option(help="value, quantity or net_weight_kg")] = "value",
+    measure: MeasureOpt = "value",
     unit: UnitOpt = "usd_mn",
     dataset: DatasetOpt = None,
     warehouse: WarehouseOpt = None,
@@ -348,7 +353,7 @@ def concentration(
     exporter: Annotated[str | None, typer.Option(help="Concentration of this exporter's destinations")] = None,
     importer: Annotated[str | None, typer.Option(help="Concentration of this importer's suppliers")] = None,
     segment: SegmentOpt = "pharma",
-    by: Annotated[str, typer.Option(help="fy, year or month")] = "fy",
+    by: ByTimeOpt = "fy",
     n: Annotated[int, typer.Option("--n", help="Top-N share to report", min=1, max=100)] = 5,
     period: Annotated[str | None, typer.Option(help="Only this period")] = None,
     unit: UnitOpt = "usd_mn",
@@ -366,14 +371,14 @@ def concentration(
 @app.command()
 @user_errors
 def growth(
-    exporter: Annotated[str, typer.Option(help="Exporting country")],
-    importer: Annotated[str | None, typer.Option(help="Importing country; all partners when omitted")] = None,
+    exporter: ExporterOpt,
+    importer: ImporterOpt = None,
     segment: SegmentOpt = "pharma",
-    by: Annotated[str, typer.Option(help="fy, year or month")] = "fy",
+    by: ByTimeOpt = "fy",
     start: Annotated[str | None, typer.Option(help="First period of the CAGR, e.g. FY2017-18")] = None,
     end: Annotated[str | None, typer.Option(help="Last period of the CAGR, e.g. FY2023-24")] = None,
     unit: UnitOpt = "usd_mn",
-    reporter: Annotated[str, typer.Option(help="Whose statistics: exporter or importer")] = "exporter",
+    reporter: ReporterOpt = "exporter",
     dataset: DatasetOpt = None,
     warehouse: WarehouseOpt = None,
     fmt: FormatOpt = "table",
@@ -388,14 +393,14 @@ def growth(
 @app.command()
 @user_errors
 def drivers(
-    exporter: Annotated[str, typer.Option(help="Exporting country")],
+    exporter: ExporterOpt,
     start: Annotated[str, typer.Option(help="Base period, e.g. FY2021-22")],
     end: Annotated[str, typer.Option(help="Later period, e.g. FY2023-24")],
-    importer: Annotated[str | None, typer.Option(help="Importing country; all partners when omitted")] = None,
+    importer: ImporterOpt = None,
     segment: SegmentOpt = "pharma",
     level: Annotated[str, typer.Option(help="hs4, hs6 or product (the code as published)")] = "hs4",
     unit: UnitOpt = "usd_mn",
-    reporter: Annotated[str, typer.Option(help="Whose statistics: exporter or importer")] = "exporter",
+    reporter: ReporterOpt = "exporter",
     dataset: DatasetOpt = None,
     warehouse: WarehouseOpt = None,
     fmt: FormatOpt = "table",
@@ -411,7 +416,7 @@ def drivers(
 @app.command()
 @user_errors
 def mirror(
-    exporter: Annotated[str, typer.Option(help="Exporting country")],
+    exporter: ExporterOpt,
     importer: Annotated[str, typer.Option(help="Importing country")],
     period: Annotated[str, typer.Option(help="FY2022-23, 2021 or 2021-06")],
     segment: SegmentOpt = "pharma",
@@ -430,7 +435,7 @@ def mirror(
 @app.command()
 @user_errors
 def potential(
-    exporter: Annotated[str, typer.Option(help="Exporting country")],
+    exporter: ExporterOpt,
     target: Annotated[str, typer.Option(help="Target market")],
     period: Annotated[str, typer.Option(help="FY2023-24, 2023...")],
     segment: SegmentOpt = "medical_devices",
