@@ -150,3 +150,21 @@ def test_every_command_is_in_the_cli_reference() -> None:
     documented = (Path(__file__).resolve().parents[1] / "docs" / "cli.md").read_text(encoding="utf-8")
     for path in module.command_paths(typer.main.get_command(app)):
         assert f"## `medtrade {' '.join(path)}`" in documented, f"run scripts/cli_reference.py: {path} is missing"
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["load", "{tmp}"], ["is a directory"]),
+        (["rates", "show", "INR", "--by", "decade"], ["unknown --by", "`decade`", "month, year, fy"]),
+        (["rates", "add", "{tmp}/missing.csv"], ["missing.csv", "cannot be read"]),
+    ],
+    ids=["load-directory", "rates-bad-by", "rates-missing-file"],
+)
+def test_other_user_errors_are_one_line(args: list[str], words: list[str], tmp_path: Path, run_medtrade) -> None:  # noqa: ANN001
+    done = run_medtrade(*[a.format(tmp=tmp_path) for a in args], "-w", tmp_path / "w.duckdb")
+    assert done.returncode == 2 and "Traceback" not in done.stderr + done.stdout
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    for word in words:
+        assert word in lines[0]

@@ -226,6 +226,10 @@ def rates_show(
     check_format(fmt)
     if config.warehouse_path(warehouse).exists():
         open_warehouse(warehouse, read_only=True).close()  # merges stored user rates
+    if period_type not in ("month", "year", "fy"):
+        from medtrade.errors import InputError
+
+        raise InputError(f"unknown --by `{period_type}`; valid: month, year, fy")
     table = currency.rates_table((currency_code.upper(),))
     rows = table[table.period_type == period_type].drop(columns=["period_type"]).to_dict("records")
     Result(query={"verb": "rates show", "currency": currency_code, "by": period_type},

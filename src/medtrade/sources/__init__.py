@@ -12,7 +12,7 @@ from pathlib import Path
 from types import ModuleType
 
 from medtrade.errors import SourceError
-from medtrade.sources.base import Batch, head_bytes
+from medtrade.sources.base import Batch, head_bytes, require_file
 
 #: Reader modules in detection order (most specific layouts first).
 READER_MODULES = (
@@ -50,8 +50,7 @@ def reader_names() -> list[str]:
 
 def detect(path: Path, /) -> ModuleType:
     """The reader that recognises *path*; :class:`SourceError` naming the known formats if none does."""
-    if not path.is_file():
-        raise SourceError(f"{path}: no such file")
+    require_file(path)
     if not head_bytes(path, 4096).strip():
         raise SourceError(f"{path}: the file is empty")
     for module in READERS:

@@ -90,6 +90,14 @@ class Batch:
         return self.select_sql.replace(ROW_NUMBER, "row_number() OVER ()" if numbered else "CAST(NULL AS BIGINT)")
 
 
+def require_file(path: Path) -> None:
+    """Refuse a path that is missing or a directory, naming it."""
+    if path.is_dir():
+        raise SourceError(f"{path}: is a directory; give the files in it (e.g. {path}/*.csv.gz)")
+    if not path.is_file():
+        raise SourceError(f"{path}: no such file")
+
+
 def head_bytes(path: Path, n: int = 65536) -> bytes:
     """The first *n* bytes of a file, decompressed if it is gzip.
 

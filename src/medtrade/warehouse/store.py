@@ -20,7 +20,7 @@ import duckdb
 
 from medtrade.errors import SourceError, WarehouseError
 from medtrade.sources import read_file
-from medtrade.sources.base import gzip_problem
+from medtrade.sources.base import gzip_problem, require_file
 from medtrade.warehouse.loader import FileLoad, Progress
 from medtrade.warehouse.report import LoadReport
 from medtrade.warehouse.schema import LATEST, current_version, migrate
@@ -141,8 +141,7 @@ class Warehouse:
         A file whose SHA-256 is already recorded adds nothing and reports ``already loaded``.
         """
         path = Path(path)
-        if not path.is_file():
-            raise SourceError(f"{path}: no such file")
+        require_file(path)
         started = time.perf_counter()
         digest = sha256_of(path)
         known = self.con.execute("SELECT file_id FROM source_files WHERE sha256 = ?", [digest]).fetchone()
