@@ -6,14 +6,20 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 DATA   ?= $(or $(MEDTRADE_DATA),../shared/data)
 
-.PHONY: install demo test bench clean
+.PHONY: install java demo test bench clean
 
-install: $(STAMP)
+install: $(STAMP) java
+
+# Spark (the distributed path and its test) needs a Java runtime; Debian's is installed when absent.
+java:
+	@command -v java >/dev/null || { echo "installing a Java runtime (openjdk-17-jre-headless)"; \
+	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
+	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless >/dev/null; }
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,spark]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 

@@ -194,6 +194,25 @@ def rejects(
     Result(query={"verb": "rejects", "file": file_id}, definition={}, rows=rows, title="Rejected rows").print(console, fmt=fmt)
 
 
+@app.command("export-flows")
+@user_errors
+def export_flows(
+    directory: Annotated[Path, typer.Argument(help="Folder to write (local, or mounted HDFS/S3 path)")],
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Write trade_flows as Parquet (a folder per dataset) for the Spark engine.
+
+    Then set MEDTRADE_SPARK_FLOWS to that folder (and MEDTRADE_SPARK_MASTER to the cluster)
+    and every analytic verb scans the flows on Spark.
+    """
+    from medtrade.warehouse import spark
+
+    with open_warehouse(warehouse, read_only=True) as wh:
+        started = time.perf_counter()
+        spark.export_flows(wh, directory)
+    console.print(f"wrote {directory} in {time.perf_counter() - started:.1f} s", highlight=False)
+
+
 rates_app = typer.Typer(help="Exchange rates: ECB reference rates plus your own files (e.g. central-bank RUB).",
                         no_args_is_help=True)
 app.add_typer(rates_app, name="rates")
@@ -269,8 +288,24 @@ def answer(warehouse: Path | None, fmt: str, run: Callable[[Any], Any]) -> None:
     """Open the warehouse read-only, run a verb, print its Result."""
     check_format(fmt)
     with open_warehouse(warehouse, read_only=True) as wh:
+        engine = _engine_from_env(wh)
         result = run(wh)
+    if engine:
+        result.notes.append(f"flow queries ran on {engine} (MEDTRADE_SPARK_FLOWS); catalogue and provenance on DuckDB")
     result.print(console, fmt=fmt)
+
+
+def _engine_from_env(wh: Any) -> str | None:
+    """Attach Spark when ``$MEDTRADE_SPARK_FLOWS`` names the Parquet written by ``medtrade export-flows``."""
+    import os
+
+    parquet = os.environ.get("MEDTRADE_SPARK_FLOWS")
+    if not parquet:
+        return None
+    from medtrade.warehouse import spark
+
+    backend = spark.attach(wh, spark.spark_session(), parquet)
+    return spark.describe(backend)
 
 
 SegmentOpt = Annotated[str, typer.Option(help="Segment preset, a YAML file, or an HS prefix such as 3004")]

@@ -13,8 +13,7 @@ import hashlib
 import threading
 import time
 from pathlib import Path
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -64,6 +63,8 @@ class Warehouse:
         except duckdb.Error as exc:
             raise WarehouseError(f"cannot open warehouse `{self.path}`: {str(exc).splitlines()[0]}") from None
         self._ibis: DuckDBBackend | None = None
+        self._engine: Any = None
+        self._engine_tables: frozenset[str] = frozenset()
         if read_only:
             if current_version(self.con) < LATEST:
                 raise WarehouseError(f"warehouse `{self.path}` needs a schema upgrade: open it once without --read-only")
@@ -122,8 +123,27 @@ class Warehouse:
         self.close()
 
     def table(self, name: str, /) -> ir.Table:
-        """An Ibis table of the warehouse (``trade_flows``, ``source_files``, ``rejects``...)."""
+        """An Ibis table of the warehouse (``trade_flows``, ``source_files``, ``rejects``...).
+
+        Tables handed to another engine by :meth:`use_engine` come from that engine.
+        """
+        if name in self._engine_tables:
+            return self._engine.table(name)
         return self.ibis.table(name)
+
+    def use_engine(self, backend: Any, /, *, tables: tuple[str, ...]) -> None:
+        """Answer queries on *tables* with another Ibis backend (e.g. Spark, see
+        :mod:`medtrade.warehouse.spark`); the rest stays on DuckDB."""
+        self._engine, self._engine_tables = backend, frozenset(tables)
+
+    def detach(self) -> None:
+        """Run every query on DuckDB again."""
+        self._engine, self._engine_tables = None, frozenset()
+
+    @property
+    def engine(self) -> str:
+        """``duckdb``, or the other engine's name when :meth:`use_engine` is in force."""
+        return "duckdb" if self._engine is None else self._engine.name
 
     def source_files(self) -> list[dict]:
         """Every loaded file with its counts, oldest first."""
