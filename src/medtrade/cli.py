@@ -512,5 +512,10 @@ def demo(
             result.print(console, fmt="table")
 
 
+# Sub-apps register after the helpers they use.
+from medtrade.cli_registry import registry_app
+
+app.add_typer(registry_app, name="registry")
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())

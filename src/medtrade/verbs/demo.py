@@ -7,6 +7,7 @@ from pathlib import Path
 from medtrade.catalog.segments import presets
 from medtrade.results import Result
 from medtrade.sources import READERS
+from medtrade.sources.registry import REGISTRY_READERS
 from medtrade.verbs.flows import run_flows
 from medtrade.warehouse.store import Warehouse
 
@@ -14,14 +15,19 @@ SKIP_SUFFIXES = (".md", ".txt", ".db", ".sql")
 
 
 def demo_files(data_dir: Path, /) -> list[Path]:
-    """Every file under ``data_dir/trade`` that a reader recognises, largest dataset first."""
+    """Every file under ``data_dir/trade`` that a reader recognises, largest dataset first, then every register
+    sample under ``data_dir/registry``."""
     found = []
     for path in sorted((data_dir / "trade").rglob("*")):
         if not path.is_file() or path.suffix in SKIP_SUFFIXES:
             continue
         if any(_detects(module, path) for module in READERS):
             found.append(path)
-    return sorted(found, key=lambda p: -p.stat().st_size)
+    found = sorted(found, key=lambda p: -p.stat().st_size)
+    # Registers after trade; a derived flat file before the scrape it came from, so the richer JSON is current.
+    registers = [p for p in sorted((data_dir / "registry").rglob("*"), key=lambda p: (p.suffix == ".json", str(p)))
+                 if p.is_file() and p.suffix not in (".md", ".txt") and any(_detects(m, p) for m in REGISTRY_READERS)]
+    return found + registers
 
 
 def _detects(module: object, path: Path) -> bool:

@@ -86,6 +86,46 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        3,
+        "registrations (drug and device registers)",
+        """
+        -- One row per product and production stage where the register lists stages
+        -- (docs/registry.md). Countries are ISO3; *_reported is the name as published;
+        -- *_basis says whether the register states the country or medtrade inferred it.
+        CREATE TABLE IF NOT EXISTS registrations (
+            file_id INTEGER NOT NULL,
+            registry VARCHAR NOT NULL,
+            product_key VARCHAR NOT NULL,
+            reg_number VARCHAR,
+            reg_date DATE,
+            status VARCHAR,
+            trade_name VARCHAR,
+            inn VARCHAR,
+            atc VARCHAR,
+            dosage_form VARCHAR,
+            holder VARCHAR,
+            holder_key VARCHAR,
+            holder_country VARCHAR,
+            holder_country_reported VARCHAR,
+            holder_country_basis VARCHAR,
+            stage VARCHAR,
+            stage_kind VARCHAR,
+            manufacturer VARCHAR,
+            manufacturer_key VARCHAR,
+            manufacturer_country VARCHAR,
+            manufacturer_country_reported VARCHAR,
+            manufacturer_country_basis VARCHAR,
+            ean VARCHAR,
+            source_row BIGINT,
+            -- NULL: current; else the file whose later release of the same product replaced this row.
+            superseded_by INTEGER
+        );
+        """,
+    )
+)
+
 LATEST = MIGRATIONS[-1][0]
 
 

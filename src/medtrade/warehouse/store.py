@@ -167,6 +167,13 @@ class Warehouse:
         known = self.con.execute("SELECT file_id FROM source_files WHERE sha256 = ?", [digest]).fetchone()
         if known:
             return LoadReport(path=str(path), sha256=digest, status="already loaded", file_id=known[0])
+        # Drug and device registers have their own table and loader.
+        from medtrade.sources.registry import reader_for
+
+        if (registry_reader := reader_for(path, source=source)) is not None:
+            from medtrade.warehouse.registry_loader import load_registry
+
+            return load_registry(self.con, path, digest, registry_reader.read(path), started)
         batch = read_file(path, source=source)
         # DuckDB loads the rows of a truncated gzip without complaint: check the stream
         # on another core while the load runs, and commit only a whole file.
