@@ -519,6 +519,9 @@ app.add_typer(registry_app, name="registry")
 from medtrade.cli_fetch import fetch_app
 
 app.add_typer(fetch_app, name="fetch")
+from medtrade.cli_forecast import register as register_forecast
+
+register_forecast(app)  # top-level verbs: forecast, backtest, target
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())
