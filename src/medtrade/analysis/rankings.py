@@ -25,7 +25,7 @@ from medtrade.catalog.countries import UNSPECIFIED, WORLD
 from medtrade.errors import InputError
 
 __all__ = [
-    "NOT_RANKED", "concentration", "heading_gaps", "partner_counts", "partner_totals", "top",
+    "NOT_RANKED", "concentration", "heading_gaps", "partner_counts", "partner_totals", "ranking", "top",
 ]
 
 #: Partner codes that count in totals (XXX) or never (WLD) but are not countries to rank.
@@ -43,7 +43,8 @@ def partner_totals(
 ) -> ir.Table:
     """Sum a selection (see :func:`~medtrade.analysis.flows.select`) by partner.
 
-    Returns columns ``[by,] partner, [quantity_unit,] value, source_rows``: ``value`` is
+    Returns columns ``[by,] partner, [quantity_unit,] value, source_rows, file_ids``
+    (the files behind each total, for provenance): ``value`` is
     the measure in the requested unit (see :func:`~medtrade.analysis.flows.measure_column`);
     quantities are kept apart per ``quantity_unit`` since kilograms and pieces cannot be
     added. ``by`` (``fy``/``year``/``month``) adds one row per partner and period.
@@ -56,7 +57,8 @@ def partner_totals(
     keys["partner"] = t.partner
     if measure == "quantity":
         keys["quantity_unit"] = t.quantity_unit
-    return t.group_by(**keys).aggregate(value=t._measure.sum(), source_rows=t.count())
+    return t.group_by(**keys).aggregate(value=t._measure.sum(), source_rows=t.count(),
+                                        file_ids=t.file_id.collect(distinct=True))
 
 
 def _window(within: Sequence[str], order: list | None = None) -> ibis.expr.builders.LegacyWindowBuilder:
@@ -84,6 +86,34 @@ def _ranked(t: ir.Table, *, value: str, within: Sequence[str]) -> ir.Table:
     )
 
 
+def ranking(t: ir.Table, /, *, value: str = "value", within: Sequence[str] = ()) -> ir.Table:
+    """Every partner of partner totals (see :func:`partner_totals`) with its share, rank and position.
+
+    Shares are of the total of ALL partners, unspecified (``XXX``) included; ``XXX``
+    keeps its share but gets no ``rank``, ``position`` or ``cumulative_share`` (it is
+    not a country). ``rank`` is the competition rank (equal values share the better
+    rank); ``position`` numbers the countries 1, 2, ... with ties broken by partner code,
+    so a cut at ``n`` is reproducible. ``within`` names the columns that form separate
+    rankings (a period, ``quantity_unit``). Partners without a value are left out.
+    Other columns of ``t`` (``source_rows``, ``file_ids``) are kept.
+    """
+    t = t.filter(t[value].notnull())
+    country = ~t.partner.isin(NOT_RANKED)
+    t = t.mutate(_country=country.cast("int8"), share=_ratio(t[value], t[value].sum().over(_window(within))))
+    order = [ibis.desc(t._country), ibis.desc(t[value])]
+    tie_broken = [*order, t.partner]
+    t = t.mutate(
+        rank=ibis.ifelse(t._country == 1, ibis.rank().over(_window(within, order)) + 1, ibis.null("int64")),
+        position=ibis.ifelse(t._country == 1, ibis.row_number().over(_window(within, tie_broken)) + 1,
+                             ibis.null("int64")),
+        cumulative_share=ibis.ifelse(
+            t._country == 1,
+            t.share.sum().over(ibis.cumulative_window(group_by=list(within) or None, order_by=tie_broken)),
+            ibis.null("float64")),
+    )
+    return t.drop("_country").order_by([*within, ibis.asc(t.position, nulls_first=False), "partner"])
+
+
 def top(t: ir.Table, /, *, n: int, value: str = "value", within: Sequence[str] = ()) -> ir.Table:
     """The ``n`` largest partners of partner totals (see :func:`partner_totals`).
 
@@ -91,7 +121,7 @@ def top(t: ir.Table, /, *, n: int, value: str = "value", within: Sequence[str] =
     included) before the list is cut to ``n``. ``rank`` is the competition rank (equal
     values share the better rank); exactly ``n`` rows are kept, ties at the cut-off
     broken by partner code. ``within`` names the columns that form separate rankings
-    (a period, ``quantity_unit``).
+    (a period, ``quantity_unit``). See :func:`ranking` for every partner at once.
 
     Returns columns ``[within...,] rank, partner, <value>, share, cumulative_share``.
 
@@ -103,11 +133,8 @@ def top(t: ir.Table, /, *, n: int, value: str = "value", within: Sequence[str] =
     """
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise InputError(f"`n` must be a whole number of at least 1, not {n!r}")
-    r = _ranked(t, value=value, within=within)
-    cum = r.share.sum().over(ibis.cumulative_window(group_by=list(within) or None,
-                                                    order_by=[ibis.desc(r[value]), r.partner]))
-    r = r.mutate(cumulative_share=cum)
-    r = r.filter(r._pos <= n)
+    r = ranking(t, value=value, within=within)
+    r = r.filter(r.position <= n)
     return r.select(*within, "rank", "partner", value, "share", "cumulative_share").order_by(
         [*within, "rank", "partner"]
     )
@@ -136,9 +163,12 @@ def concentration(t: ir.Table, /, *, n: int, value: str = "value", within: Seque
         "hhi_01": (r.share * r.share).sum(),
         "unspecified_share": _ratio(r._unspecified.max().fill_null(0), r._total.max()),
     }
+    if "file_ids" in r.columns:
+        metrics["file_ids"] = r.file_ids.collect().flatten().unique()
     out = r.aggregate(metrics, by=list(within))
     out = out.mutate(hhi=out.hhi_01 * 10_000)
-    out = out.select(*within, "total", "partners", f"top{n}_share", "hhi", "hhi_01", "unspecified_share")
+    out = out.select(*within, "total", "partners", f"top{n}_share", "hhi", "hhi_01", "unspecified_share",
+                     *(["file_ids"] if "file_ids" in metrics else []))
     return out.order_by(list(within)) if within else out
 
 
@@ -159,12 +189,13 @@ def heading_gaps(sel: ir.Table, /, *, tolerance: float = 0.02) -> ir.Table:
     """HS4 headings with trade in one published period and none in the next.
 
     ``sel`` holds rows of one dataset and one period type (see
-    :func:`~medtrade.analysis.flows.select`). Returns ``period, previous, hs4,
+    :func:`~medtrade.analysis.flows.select`), or their sums by heading (a ``hs4``
+    column, as in the warehouse's ``flow_headings``). Returns ``period, previous, hs4,
     previous_value`` (US$) for headings worth more than ``tolerance`` of the previous
     period's total: how the gap of India's annual tables for the codes HS2022
     renumbered (3822 from FY2022-23 on) shows in the data itself.
     """
-    t = sel.mutate(hs4=sel.product_code.substr(0, 4))
+    t = sel if "hs4" in sel.columns else sel.mutate(hs4=sel.product_code.substr(0, 4))
     agg = t.group_by("period", "period_start", "hs4").aggregate(v=t.value_usd.sum())
     per = agg.group_by("period", "period_start").aggregate(total=agg.v.sum())
     per = per.mutate(next_period=per.period.lead().over(order_by=per.period_start))

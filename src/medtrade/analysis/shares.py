@@ -46,7 +46,8 @@ def share_of(
     columns that form separate denominators (a period, ``quantity_unit``).
 
     Returns columns ``[within...,] partner_value, total, share, partners_with_trade``
-    (country partners in the denominator with a positive value). A partner without
+    (country partners in the denominator with a positive value), ``partners_traded``
+    (those partners) and, when ``totals`` has them, ``file_ids`` (the files behind the total). A partner without
     trade has ``partner_value`` 0; an empty denominator gives a NULL share.
 
     Examples
@@ -61,13 +62,15 @@ def share_of(
     v = t[value]
     num = v.sum(where=t.partner == partner).fill_null(0)
     den = v.sum()
-    out = t.aggregate(
-        {
-            "partner_value": num,
-            "total": den,
-            "share": ibis.ifelse(den != 0, num / den, ibis.null("float64")),
-            "partners_with_trade": ((v > 0) & ~t.partner.isin(NOT_RANKED)).sum(),
-        },
-        by=list(within),
-    )
+    traded = (v > 0) & ~t.partner.isin(NOT_RANKED)
+    metrics = {
+        "partner_value": num,
+        "total": den,
+        "share": ibis.ifelse(den != 0, num / den, ibis.null("float64")),
+        "partners_with_trade": traded.sum(),
+        "partners_traded": t.partner.collect(where=traded, distinct=True),
+    }
+    if "file_ids" in t.columns:
+        metrics["file_ids"] = t.file_ids.collect().flatten().unique()
+    out = t.aggregate(metrics, by=list(within))
     return out.order_by(list(within)) if within else out

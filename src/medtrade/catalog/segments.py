@@ -162,6 +162,22 @@ class Segment:
             pred &= ~column.startswith(prefix)
         return pred.fill_null(False)
 
+    def heading_predicate(self, column: ir.StringValue) -> ir.BooleanValue:
+        """Ibis boolean expression: the HS4 heading in *column* lies in the segment, at heading level.
+
+        A heading is in when an include prefix of up to four digits covers it or a longer
+        one lies inside it; only exclusions of whole headings (or chapters) take it out.
+        For summaries by heading (the flow index), where subheadings are not visible.
+        """
+        covers = [column.startswith(p) if len(p) <= 4 else column == p[:4] for p in self.include]
+        pred = covers[0]
+        for cover in covers[1:]:
+            pred |= cover
+        pred = column.re_search(r"^[0-9]{4}$") & pred
+        for prefix in (p for p in self.exclude if len(p) <= 4):
+            pred &= ~column.startswith(prefix)
+        return pred.fill_null(False)
+
     def definition(self) -> dict[str, str | list[str]]:
         """The definition as plain data, for JSON output and provenance."""
         return {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import ibis
 import ibis.expr.types as ir
@@ -10,7 +10,7 @@ import ibis.expr.types as ir
 from medtrade._typing import DATASETS
 from medtrade.analysis.flows import CURRENCY, TIME_KEYS
 from medtrade.catalog import currency
-from medtrade.catalog.periods import parse_period
+from medtrade.catalog.periods import Period, fy_label_of, parse_period
 from medtrade.errors import InputError
 from medtrade.warehouse.store import Warehouse
 
@@ -23,18 +23,50 @@ DATASET_NAMES = {
 }
 
 
+def index_rows(wh: Warehouse, /, *, reporter: str, flow: str, dataset: str | None = None,
+               partners: Sequence[str] | None = None, period_types: Sequence[str] | None = None,
+               within: Period | None = None) -> list[dict]:
+    """Published periods of a reporter's flow from the flow index (:mod:`medtrade.warehouse.index`).
+
+    Each row: dataset, period_type, period, period_start, period_end, rows, partners
+    (sorted, ``XXX``/``WLD`` included), file_ids. ``partners`` keeps periods where any of
+    them appears; ``within`` keeps periods lying inside it, as :func:`analysis.flows.select` does.
+    """
+    sql = ("SELECT dataset::VARCHAR AS dataset, period_type::VARCHAR AS period_type, period, period_start, period_end,"
+           ' "rows", partners, file_ids FROM flow_periods WHERE reporter = ? AND flow = ?')
+    params: list[object] = [reporter, flow]
+    if dataset is not None:
+        sql += " AND dataset = ?"
+        params.append(dataset)
+    if partners:
+        sql += " AND list_has_any(partners, ?)"
+        params.append(list(partners))
+    if period_types:
+        sql += " AND list_contains(?, period_type::VARCHAR)"
+        params.append(list(period_types))
+    if within is not None:
+        sql += " AND period_start >= ? AND period_end <= ?"
+        params += [within.start, within.end]
+    cur = wh.con.execute(sql + " ORDER BY dataset, period_start, period_type", params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def label_of(row: dict, /, *, by: str) -> str:
+    """The label of an index row's period rolled up to ``by`` (as :func:`analysis.flows.period_label`)."""
+    if by == "month" or row["period_type"] == by:
+        return row["period"]
+    if by == "fy":
+        return fy_label_of(row["period_start"])
+    return str(row["period_start"].year)
+
+
 def available(wh: Warehouse, /, *, reporter: str, flow: str, partners: Sequence[str] | None) -> dict[str, set[str]]:
     """Datasets holding current rows for reporter/flow (and partners), with their period types."""
-    sql = (
-        "SELECT dataset, list(DISTINCT period_type) FROM trade_flows"
-        " WHERE reporter = ? AND flow = ? AND superseded_by IS NULL"
-    )
-    params: list[object] = [reporter, flow]
-    if partners:
-        sql += " AND list_contains(?, partner)"
-        params.append(list(partners))
-    rows = wh.con.execute(sql + " GROUP BY dataset", params).fetchall()
-    return {dataset: set(types) for dataset, types in rows}
+    found: dict[str, set[str]] = {}
+    for row in index_rows(wh, reporter=reporter, flow=flow, partners=partners):
+        found.setdefault(row["dataset"], set()).add(row["period_type"])
+    return found
 
 
 def choose_dataset(
@@ -86,7 +118,12 @@ def rates_for(unit: str, periods: Sequence[tuple[str, str]], /) -> ir.Table | No
 
 def sources_of(wh: Warehouse, expr: ir.Table, /) -> list[dict]:
     """The files behind a selection: name, sha256, format, dataset, release."""
-    ids = [r for r in expr.select("file_id").distinct().to_pyarrow().column(0).to_pylist()]
+    return sources_by_id(wh, expr.select("file_id").distinct().to_pyarrow().column(0).to_pylist())
+
+
+def sources_by_id(wh: Warehouse, ids: Iterable[int], /) -> list[dict]:
+    """The files with these ids: name, sha256, format, dataset, release."""
+    ids = sorted(set(ids))
     if not ids:
         return []
     rows = wh.con.execute(

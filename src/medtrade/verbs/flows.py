@@ -10,7 +10,7 @@ from medtrade.catalog.periods import parse_period
 from medtrade.catalog.segments import Segment, load_segment
 from medtrade.errors import InputError
 from medtrade.results import Result
-from medtrade.verbs.common import DATASET_NAMES, available, choose_dataset, rates_for, sources_of
+from medtrade.verbs.common import DATASET_NAMES, available, choose_dataset, index_rows, label_of, rates_for, sources_of
 from medtrade.warehouse.store import Warehouse
 
 #: Share of the other dataset's value a chosen dataset may miss before a note warns.
@@ -118,10 +118,11 @@ def complete_periods(wh: Warehouse, /, *, dataset: str, rep: str, flow: str, par
 
     A period is complete when the dataset publishes it directly or has all its months.
     """
-    sel = fl.select(wh.table("trade_flows"), dataset=dataset, reporter=rep, flow=flow, partners=partners,
-                    period_types=fl.TIME_KEYS[time_key])
-    rows = fl.flows(sel, by=[time_key], unit="usd").to_pyarrow().to_pylist()
-    return {r[time_key]: r["source_periods"] for r in rows}
+    periods: dict[str, set[str]] = {}
+    for row in index_rows(wh, reporter=rep, flow=flow, dataset=dataset, partners=partners,
+                          period_types=fl.TIME_KEYS[time_key]):
+        periods.setdefault(label_of(row, by=time_key), set()).add(row["period"])
+    return {label: len(found) for label, found in sorted(periods.items())}
 
 
 def _is_complete(n_periods: int, native: bool) -> bool:

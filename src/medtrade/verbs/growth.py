@@ -12,7 +12,7 @@ from medtrade.catalog.periods import Period, parse_period
 from medtrade.catalog.segments import Segment, load_segment
 from medtrade.errors import InputError
 from medtrade.results import Result
-from medtrade.verbs.common import DATASET_NAMES, available, choose_dataset, rates_for, sources_of
+from medtrade.verbs.common import DATASET_NAMES, available, choose_dataset, index_rows, rates_for, sources_of
 from medtrade.verbs.flows import complete_periods, coverage_notes, flow_spec
 from medtrade.warehouse.store import Warehouse
 
@@ -43,19 +43,17 @@ def period_types_for(found: set[str], period_type: str, /) -> list[str]:
 def period_coverage(wh: Warehouse, /, *, dataset: str, rep: str, flow: str, partners: list[str] | None,
                     period: Period, types: list[str]) -> tuple[list[str], int]:
     """(source period labels a dataset has inside ``period`` for the flow, any product; number expected)."""
-    sel = fl.select(wh.table("trade_flows"), dataset=dataset, reporter=rep, flow=flow, partners=partners,
-                    period_types=types, within=period)
-    labels = sorted(sel.select("period").distinct().to_pyarrow().column(0).to_pylist())
-    return labels, 1 if types == [period.type] else len(period.months())
+    rows = index_rows(wh, reporter=rep, flow=flow, dataset=dataset, partners=partners, period_types=types,
+                      within=period)
+    return sorted({r["period"] for r in rows}), 1 if types == [period.type] else len(period.months())
 
 
 def data_span(wh: Warehouse, /, *, dataset: str, rep: str, flow: str, partners: list[str] | None,
               types: list[str]) -> str:
     """``first..last`` period the dataset holds for the flow (any product), or ``no periods``."""
-    sel = fl.select(wh.table("trade_flows"), dataset=dataset, reporter=rep, flow=flow, partners=partners,
-                    period_types=types)
-    row = _rows(sel.aggregate(first=sel.period.min(), last=sel.period.max()))[0]
-    return f"{row['first']}..{row['last']}" if row["first"] else "no periods"
+    labels = [r["period"] for r in index_rows(wh, reporter=rep, flow=flow, dataset=dataset, partners=partners,
+                                              period_types=types)]
+    return f"{min(labels)}..{max(labels)}" if labels else "no periods"
 
 
 def _rows(table) -> list[dict]:  # noqa: ANN001 - an Ibis table

@@ -24,7 +24,15 @@ from medtrade.catalog.periods import Period, parse_period
 from medtrade.catalog.segments import Segment, load_segment
 from medtrade.errors import InputError, MedtradeError
 from medtrade.results import Result
-from medtrade.verbs.common import DATASET_NAMES, available, choose_dataset, rates_for, sources_of
+from medtrade.verbs.common import (
+    DATASET_NAMES,
+    available,
+    choose_dataset,
+    index_rows,
+    label_of,
+    rates_for,
+    sources_by_id,
+)
 from medtrade.verbs.flows import COVERAGE_TOLERANCE, complete_periods
 from medtrade.warehouse.store import Warehouse
 
@@ -69,19 +77,25 @@ class _Query:
         return ("quantity_unit",) if self.measure == "quantity" else ()
 
     def totals(self, *, by: str | None = None) -> ir.Table:
-        pairs = self.base.select("period_type", "period").distinct().to_pyarrow().to_pylist()
-        rates = rates_for(self.unit, [(r["period_type"], r["period"]) for r in pairs]) if self.measure == "value" else None
+        rates = None
+        if self.measure == "value" and fl.CURRENCY[self.unit] != "USD":
+            rates = rates_for(self.unit, [(r["period_type"], r["period"]) for r in self.periods()])
         return rk.partner_totals(self.base, measure=self.measure, unit=self.unit, rates=rates, by=by)
+
+    def periods(self) -> list[dict]:
+        """The chosen dataset's published periods for the question (from the flow index)."""
+        return index_rows(self.wh, reporter=self.rep, flow=self.flow, dataset=self.chosen,
+                          period_types=fl.TIME_KEYS[self.time_key], within=self.within)
 
     def coverage(self, *, by: str | None = None) -> tuple[dict[str | None, int], int]:
         """(country partners the dataset lists per period label, over all products; the usual count)."""
-        sel = fl.select(self.wh.table("trade_flows"), dataset=self.chosen, reporter=self.rep, flow=self.flow,
-                        period_types=fl.TIME_KEYS[self.time_key], within=self.within)
-        counts = {r[by] if by else None: r["partners"] for r in rk.partner_counts(sel, by=by).to_pyarrow().to_pylist()}
+        partners: dict[str | None, set[str]] = {}
+        for row in self.periods():
+            partners.setdefault(label_of(row, by=by) if by else None, set()).update(row["partners"])
+        counts = {label: len(found - set(rk.NOT_RANKED)) for label, found in partners.items()}
         usual = self.wh.con.execute(
-            "SELECT max(n) FROM (SELECT count(DISTINCT partner) AS n FROM trade_flows WHERE reporter = ? AND"
-            " superseded_by IS NULL AND partner NOT IN ('XXX', 'WLD') GROUP BY dataset, flow, period)", [self.rep],
-        ).fetchone()[0]
+            "SELECT max(len(list_filter(partners, p -> p NOT IN ('XXX', 'WLD')))) FROM flow_periods WHERE reporter = ?",
+            [self.rep]).fetchone()[0]
         return counts, int(usual or 0)
 
 
@@ -107,16 +121,13 @@ def _query(wh: Warehouse, *, rep: str, flow: str, role: str, segment: str | Segm
     seg = segment if isinstance(segment, Segment) else load_segment(segment)
     found = available(wh, reporter=rep, flow=flow, partners=None)
     if within is not None and found and (dataset is None or dataset in found):
-        inside = {r[0] for r in wh.con.execute(
-            "SELECT DISTINCT dataset FROM trade_flows WHERE reporter = ? AND flow = ? AND superseded_by IS NULL"
-            " AND period_start >= ? AND period_end <= ?", [rep, flow, within.start, within.end]).fetchall()}
+        inside = {r["dataset"] for r in index_rows(wh, reporter=rep, flow=flow, within=within)}
         if not inside & ({dataset} if dataset else set(found)):
-            spans = dict(wh.con.execute(
-                "SELECT dataset, arg_min(period, period_start) || '..' || arg_max(period, period_start) FROM"
-                " trade_flows WHERE reporter = ? AND flow = ? AND superseded_by IS NULL GROUP BY ALL", [rep, flow],
-            ).fetchall())
+            spans: dict[str, list[str]] = {}
+            for r in index_rows(wh, reporter=rep, flow=flow):
+                spans.setdefault(r["dataset"], []).append(r["period"])  # in period_start order
             raise InputError(f"no loaded {rep} {flow}s data within {within}{' in dataset ' + dataset if dataset else ''}"
-                             f"; loaded periods: {'; '.join(f'{d} {spans[d]}' for d in sorted(spans))}")
+                             "; loaded periods: " + "; ".join(f"{d} {p[0]}..{p[-1]}" for d, p in sorted(spans.items())))
         found = {d: p for d, p in found.items() if d in inside}
     chosen = choose_dataset(found, time_key=time_key, requested=dataset, what=f"{rep} {flow}s")
     base = fl.select(wh.table("trade_flows"), dataset=chosen, reporter=rep, flow=flow, segment=seg,
@@ -139,8 +150,9 @@ def _cannot_rank_note(q: _Query, *, partners: int, usual: int, period: str, list
 
 def _gap_notes(q: _Query) -> list[str]:
     """Headings of the segment that vanish from one period to the next (see :func:`rk.heading_gaps`)."""
-    sel = fl.select(q.wh.table("trade_flows"), dataset=q.chosen, reporter=q.rep, flow=q.flow, segment=q.seg,
-                    period_types=[q.time_key])
+    h = q.wh.table("flow_headings")  # the index: the same sums by heading, without scanning the flows
+    sel = h.filter(h.dataset == q.chosen, h.reporter == q.rep, h.flow == q.flow, h.period_type == q.time_key,
+                   q.seg.heading_predicate(h.hs4))
     gaps: dict[str, list[str]] = {}
     for g in rk.heading_gaps(sel, tolerance=COVERAGE_TOLERANCE).to_pyarrow().to_pylist():
         if q.within is None or g["period"] == q.within.label:
@@ -216,13 +228,13 @@ def run_top(wh: Warehouse, /, *, exporter: str | None = None, importer: str | No
     q = _query(wh, rep=rep, flow=flow, role=role, segment=segment, time_key=within.type, within=within,
                dataset=dataset, measure=measure, unit=unit)
     counts, usual = q.coverage()
-    totals = q.totals()
-    every = [r for r in totals.to_pyarrow().to_pylist() if r["value"] is not None]
+    # One scan: every partner ranked; the top n are the first n positions.
+    every = rk.ranking(q.totals(), within=q.parts).to_pyarrow().to_pylist()
     listed = sorted((r for r in every if r["partner"] not in rk.NOT_RANKED),
                     key=lambda r: (str(r.get("quantity_unit")), -r["value"], r["partner"]))
     notes = _notes(q)
     if can_rank(counts.get(None, 0), usual):
-        rows = [_top_row(r, q) for r in rk.top(totals, n=n, within=q.parts).to_pyarrow().to_pylist()]
+        rows = [_top_row(r, q) for r in listed if r["position"] <= n]
         for r in (r for r in every if r["partner"] == countries.UNSPECIFIED):
             total = sum(x["value"] for x in every if x.get("quantity_unit") == r.get("quantity_unit"))
             notes.append(f"partner XXX (unspecified) is not ranked but counts in the total: {r['value']:,.2f} of "
@@ -242,7 +254,7 @@ def run_top(wh: Warehouse, /, *, exporter: str | None = None, importer: str | No
                "n": n, "measure": measure, "unit": unit, "dataset": dataset},
         definition={**_definition(q), "rank": "competition rank, largest first (equal values share a rank); "
                                               "exactly n rows, ties at the cut broken by partner code"},
-        rows=rows, sources=sources_of(wh, q.base), notes=notes,
+        rows=rows, sources=sources_by_id(wh, (i for r in every for i in r["file_ids"])), notes=notes,
     )
 
 
@@ -287,8 +299,10 @@ def run_share(wh: Warehouse, /, *, exporter: str, partner: str, of_group: str | 
     totals = q.totals()
     out = share_of(totals, partner=par, members=members, within=q.parts).to_pyarrow().to_pylist()
     notes, ok = _notes(q), can_rank(counts.get(None, 0), usual)
-    traded = set(totals.filter(totals.value > 0).partner.to_pyarrow().to_pylist())
+    traded = {p for r in out for p in r["partners_traded"]}
     if not ok:
+        if members is not None:  # the note lists every partner the data has, not only the group's
+            traded = set(totals.filter(totals.value > 0).partner.to_pyarrow().to_pylist())
         note = _cannot_rank_note(q, partners=counts.get(None, 0), usual=usual, period=within.label,
                                  listed=sorted(traded - set(rk.NOT_RANKED)))
         notes.insert(0, note.replace("the values below are not a ranking and give no shares", "no share is computed"))
@@ -314,7 +328,8 @@ def run_share(wh: Warehouse, /, *, exporter: str, partner: str, of_group: str | 
         title=f"{par}'s share of {rep}'s {q.seg.name} exports to {key or 'the world'}, {within}",
         query={"verb": "share", "exporter": exporter, "partner": partner, "of_group": of_group,
                "segment": q.seg.name, "period": period, "measure": measure, "unit": unit, "dataset": dataset},
-        definition=definition, rows=rows, sources=sources_of(wh, q.base), notes=notes,
+        definition=definition, rows=rows, sources=sources_by_id(wh, (i for r in out for i in r["file_ids"])),
+        notes=notes,
     )
 
 
@@ -362,5 +377,6 @@ def run_concentration(wh: Warehouse, /, *, exporter: str | None = None, importer
         title=f"Concentration of {rep}'s {q.seg.name} {role} by {by}",
         query={"verb": "concentration", "exporter": exporter, "importer": importer, "segment": q.seg.name,
                "by": by, "n": n, "measure": measure, "unit": unit, "dataset": dataset, "period": period},
-        definition=definition, rows=rows, sources=sources_of(wh, q.base), notes=notes,
+        definition=definition, rows=rows, sources=sources_by_id(wh, (i for r in out for i in r["file_ids"])),
+        notes=notes,
     )

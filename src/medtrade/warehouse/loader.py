@@ -26,6 +26,7 @@ import duckdb
 from medtrade import __version__
 from medtrade.errors import SourceError
 from medtrade.sources.base import FLOW_COLUMNS, STAGE_COLUMNS, Batch
+from medtrade.warehouse import index
 from medtrade.warehouse.report import LoadReport
 
 #: Called during a load with (fraction done 0..1, rows so far or None).
@@ -92,6 +93,7 @@ class FileLoad:
         datasets = [r[0] for r in con.execute(
             "SELECT DISTINCT dataset::VARCHAR FROM trade_flows WHERE file_id = ? ORDER BY 1", [file_id]).fetchall()]
         overlapping, superseded = self._supersede(file_id, datasets)
+        index.refresh(con, file_id)
         lost = con.execute("SELECT count(*) FROM trade_flows WHERE file_id = ? AND superseded_by IS NOT NULL",
                            [file_id]).fetchone()[0] if overlapping else 0
         rejected = parse_rejects + staged_rejects + len(batch.rejects)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import duckdb
 
+from medtrade.warehouse import index
+
 MIGRATIONS: list[tuple[int, str, str]] = [
     (
         1,
@@ -125,6 +127,8 @@ MIGRATIONS.append(
         """,
     )
 )
+
+MIGRATIONS.append((4, "flow index (flow_periods, flow_headings)", index.BUILD_SQL))
 
 LATEST = MIGRATIONS[-1][0]
 
