@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 DATA   ?= $(or $(MEDTRADE_DATA),../shared/data)
 
-.PHONY: install java demo test bench clean
+.PHONY: install java chromium demo test bench clean
 
 install: $(STAMP) java
 
@@ -15,6 +15,12 @@ java:
 	@command -v java >/dev/null || { echo "installing a Java runtime (openjdk-17-jre-headless)"; \
 	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
 	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless >/dev/null; }
+
+# The browser tests (dashboard, report) drive Debian's Chromium with Playwright; no browser download.
+chromium:
+	@test -x /usr/bin/chromium || { echo "installing Debian's chromium"; \
+	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
+	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,7 +32,7 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/medtrade demo --data $(DATA) --warehouse demo.duckdb
 
-test: install
+test: install chromium
 	$(BIN)/python -m pytest -q
 
 bench: install

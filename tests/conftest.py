@@ -108,3 +108,22 @@ def india_raw(india_csv: Path):  # noqa: ANN201 - a pandas DataFrame
     import pandas as pd
 
     return pd.read_csv(india_csv, dtype={"hs8": str})
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package, installed by `make test`
+# Without the background-networking flags Chromium keeps trying hosts this machine cannot reach.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-quic", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def chromium():  # noqa: ANN201 - a playwright Browser
+    """Headless Debian Chromium driven by Playwright, for the dashboard and report tests."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} not found: `make test` installs Debian's chromium package")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
