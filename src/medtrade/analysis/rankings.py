@@ -43,8 +43,7 @@ def partner_totals(
 ) -> ir.Table:
     """Sum a selection (see :func:`~medtrade.analysis.flows.select`) by partner.
 
-    Returns columns ``[by,] partner, [quantity_unit,] value, source_rows, file_ids``
-    (the files behind each total, for provenance): ``value`` is
+    Returns columns ``[by,] partner, [quantity_unit,] value, source_rows``: ``value`` is
     the measure in the requested unit (see :func:`~medtrade.analysis.flows.measure_column`);
     quantities are kept apart per ``quantity_unit`` since kilograms and pieces cannot be
     added. ``by`` (``fy``/``year``/``month``) adds one row per partner and period.
@@ -57,8 +56,7 @@ def partner_totals(
     keys["partner"] = t.partner
     if measure == "quantity":
         keys["quantity_unit"] = t.quantity_unit
-    return t.group_by(**keys).aggregate(value=t._measure.sum(), source_rows=t.count(),
-                                        file_ids=t.file_id.collect(distinct=True))
+    return t.group_by(**keys).aggregate(value=t._measure.sum(), source_rows=t.count())
 
 
 def _window(within: Sequence[str], order: list | None = None) -> ibis.expr.builders.LegacyWindowBuilder:

@@ -134,14 +134,16 @@ class Segment:
         Codes are validated digit strings, so the literals need no escaping.
 
         >>> Segment("m", "1", "M", "", include=("3004",)).sql_predicate("hs")
-        "coalesce(regexp_full_match(hs, '[0-9]+') AND (starts_with(hs, '3004')), false)"
+        "(hs IS NOT NULL AND (starts_with(hs, '3004')) AND regexp_full_match(hs, '[0-9]+'))"
         """
         inc = " OR ".join(f"starts_with({column}, '{p}')" for p in self.include)
-        sql = f"regexp_full_match({column}, '[0-9]+') AND ({inc})"
+        # A plain conjunction, not wrapped in coalesce(): DuckDB then applies its terms one
+        # after another and runs the regular expression only on rows the prefixes keep.
+        sql = f"{column} IS NOT NULL AND ({inc}) AND regexp_full_match({column}, '[0-9]+')"
         if self.exclude:
             exc = " OR ".join(f"starts_with({column}, '{p}')" for p in self.exclude)
             sql += f" AND NOT ({exc})"
-        return f"coalesce({sql}, false)"
+        return f"({sql})"
 
     def ibis_predicate(self, column: ir.StringValue) -> ir.BooleanValue:
         """Ibis boolean expression equivalent to :meth:`matches` (NULL codes give False).
@@ -154,13 +156,14 @@ class Segment:
         >>> t.filter(seg.ibis_predicate(t.hs)).hs.to_list()  # doctest: +SKIP
         ['30049099']
         """
-        pred = column.startswith(self.include[0])
+        prefixes = column.startswith(self.include[0])
         for prefix in self.include[1:]:
-            pred |= column.startswith(prefix)
-        pred = column.re_search(r"^[0-9]+$") & pred
+            prefixes |= column.startswith(prefix)
+        # A plain conjunction (no fill_null/coalesce around it), never NULL: see sql_predicate.
+        pred = column.notnull() & prefixes & column.re_search(r"^[0-9]+$")
         for prefix in self.exclude:
             pred &= ~column.startswith(prefix)
-        return pred.fill_null(False)
+        return pred
 
     def heading_predicate(self, column: ir.StringValue) -> ir.BooleanValue:
         """Ibis boolean expression: the HS4 heading in *column* lies in the segment, at heading level.

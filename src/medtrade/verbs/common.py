@@ -32,6 +32,12 @@ def index_rows(wh: Warehouse, /, *, reporter: str, flow: str, dataset: str | Non
     (sorted, ``XXX``/``WLD`` included), file_ids. ``partners`` keeps periods where any of
     them appears; ``within`` keeps periods lying inside it, as :func:`analysis.flows.select` does.
     """
+    key = ("index_rows", reporter, flow, dataset, tuple(partners or ()), tuple(period_types or ()), within)
+    return list(wh.cached(key, lambda: _index_rows(wh, reporter, flow, dataset, partners, period_types, within)))
+
+
+def _index_rows(wh: Warehouse, reporter: str, flow: str, dataset: str | None, partners: Sequence[str] | None,
+                period_types: Sequence[str] | None, within: Period | None) -> list[dict]:
     sql = ("SELECT dataset::VARCHAR AS dataset, period_type::VARCHAR AS period_type, period, period_start, period_end,"
            ' "rows", partners, file_ids FROM flow_periods WHERE reporter = ? AND flow = ?')
     params: list[object] = [reporter, flow]
@@ -123,9 +129,13 @@ def sources_of(wh: Warehouse, expr: ir.Table, /) -> list[dict]:
 
 def sources_by_id(wh: Warehouse, ids: Iterable[int], /) -> list[dict]:
     """The files with these ids: name, sha256, format, dataset, release."""
-    ids = sorted(set(ids))
+    ids = tuple(sorted(set(ids)))
     if not ids:
         return []
+    return [dict(r) for r in wh.cached(("sources", ids), lambda: _sources(wh, list(ids)))]
+
+
+def _sources(wh: Warehouse, ids: list[int]) -> list[dict]:
     rows = wh.con.execute(
         "SELECT file_id, name, sha256, format, datasets, release FROM source_files"
         " WHERE list_contains(?, file_id) ORDER BY file_id",

@@ -26,7 +26,6 @@ from medtrade.errors import InputError, MedtradeError
 from medtrade.results import Result
 from medtrade.verbs.common import (
     DATASET_NAMES,
-    available,
     choose_dataset,
     index_rows,
     label_of,
@@ -66,6 +65,7 @@ class _Query:
     base: ir.Table
     measure: str
     unit: str
+    published: tuple[dict, ...]  # the flow index rows of rep's flow in every dataset (see common.index_rows)
 
     @property
     def value_name(self) -> str:
@@ -76,16 +76,31 @@ class _Query:
         """Separate rankings: quantities in different units are never compared."""
         return ("quantity_unit",) if self.measure == "quantity" else ()
 
+    @property
+    def key(self) -> tuple:
+        """Everything the question's expressions depend on (for :meth:`Warehouse.prepared`)."""
+        return (self.chosen, self.rep, self.flow, self.seg, self.time_key, self.within, self.measure, self.unit)
+
     def totals(self, *, by: str | None = None) -> ir.Table:
-        rates = None
+        periods = None
         if self.measure == "value" and fl.CURRENCY[self.unit] != "USD":
-            rates = rates_for(self.unit, [(r["period_type"], r["period"]) for r in self.periods()])
-        return rk.partner_totals(self.base, measure=self.measure, unit=self.unit, rates=rates, by=by)
+            periods = tuple((r["period_type"], r["period"]) for r in self.periods())
+
+        def build() -> ir.Table:
+            rates = rates_for(self.unit, periods) if periods is not None else None
+            return rk.partner_totals(self.base, measure=self.measure, unit=self.unit, rates=rates, by=by)
+
+        return self.wh.prepared(("totals", *self.key, by, periods), build)
 
     def periods(self) -> list[dict]:
         """The chosen dataset's published periods for the question (from the flow index)."""
-        return index_rows(self.wh, reporter=self.rep, flow=self.flow, dataset=self.chosen,
-                          period_types=fl.TIME_KEYS[self.time_key], within=self.within)
+        types = fl.TIME_KEYS[self.time_key]
+        return [r for r in self.published if r["dataset"] == self.chosen and r["period_type"] in types
+                and _inside(r, self.within)]
+
+    def file_ids(self) -> set[int]:
+        """The files behind the question's periods in the chosen dataset (from the flow index; current rows only)."""
+        return {i for r in self.periods() for i in r["file_ids"]}
 
     def coverage(self, *, by: str | None = None) -> tuple[dict[str | None, int], int]:
         """(country partners the dataset lists per period label, over all products; the usual count)."""
@@ -93,9 +108,9 @@ class _Query:
         for row in self.periods():
             partners.setdefault(label_of(row, by=by) if by else None, set()).update(row["partners"])
         counts = {label: len(found - set(rk.NOT_RANKED)) for label, found in partners.items()}
-        usual = self.wh.con.execute(
+        usual = self.wh.cached(("usual partners", self.rep), lambda: self.wh.con.execute(
             "SELECT max(len(list_filter(partners, p -> p NOT IN ('XXX', 'WLD')))) FROM flow_periods WHERE reporter = ?",
-            [self.rep]).fetchone()[0]
+            [self.rep]).fetchone()[0])
         return counts, int(usual or 0)
 
 
@@ -119,20 +134,28 @@ def _query(wh: Warehouse, *, rep: str, flow: str, role: str, segment: str | Segm
     if unit not in fl.DIVISORS:
         raise InputError(f"unknown unit `{unit}`; valid: {', '.join(fl.DIVISORS)}")
     seg = segment if isinstance(segment, Segment) else load_segment(segment)
-    found = available(wh, reporter=rep, flow=flow, partners=None)
+    published = tuple(index_rows(wh, reporter=rep, flow=flow))  # one look at the index serves the whole question
+    found: dict[str, set[str]] = {}
+    for r in published:
+        found.setdefault(r["dataset"], set()).add(r["period_type"])
     if within is not None and found and (dataset is None or dataset in found):
-        inside = {r["dataset"] for r in index_rows(wh, reporter=rep, flow=flow, within=within)}
+        inside = {r["dataset"] for r in published if _inside(r, within)}
         if not inside & ({dataset} if dataset else set(found)):
             spans: dict[str, list[str]] = {}
-            for r in index_rows(wh, reporter=rep, flow=flow):
+            for r in published:
                 spans.setdefault(r["dataset"], []).append(r["period"])  # in period_start order
             raise InputError(f"no loaded {rep} {flow}s data within {within}{' in dataset ' + dataset if dataset else ''}"
                              "; loaded periods: " + "; ".join(f"{d} {p[0]}..{p[-1]}" for d, p in sorted(spans.items())))
         found = {d: p for d, p in found.items() if d in inside}
     chosen = choose_dataset(found, time_key=time_key, requested=dataset, what=f"{rep} {flow}s")
-    base = fl.select(wh.table("trade_flows"), dataset=chosen, reporter=rep, flow=flow, segment=seg,
-                     period_types=fl.TIME_KEYS[time_key], within=within)
-    return _Query(wh, rep, flow, role, seg, time_key, within, chosen, found, base, measure, unit)
+    base = wh.prepared(("select", chosen, rep, flow, seg, time_key, within), lambda: fl.select(
+        wh.table("trade_flows"), dataset=chosen, reporter=rep, flow=flow, segment=seg,
+        period_types=fl.TIME_KEYS[time_key], within=within))
+    return _Query(wh, rep, flow, role, seg, time_key, within, chosen, found, base, measure, unit, published)
+
+
+def _inside(row: dict, within: Period | None) -> bool:
+    return within is None or (row["period_start"] >= within.start and row["period_end"] <= within.end)
 
 
 def _cannot_rank_note(q: _Query, *, partners: int, usual: int, period: str, listed: list[str]) -> str:
@@ -150,11 +173,17 @@ def _cannot_rank_note(q: _Query, *, partners: int, usual: int, period: str, list
 
 def _gap_notes(q: _Query) -> list[str]:
     """Headings of the segment that vanish from one period to the next (see :func:`rk.heading_gaps`)."""
-    h = q.wh.table("flow_headings")  # the index: the same sums by heading, without scanning the flows
-    sel = h.filter(h.dataset == q.chosen, h.reporter == q.rep, h.flow == q.flow, h.period_type == q.time_key,
-                   q.seg.heading_predicate(h.hs4))
+    def build() -> ir.Table:
+        h = q.wh.table("flow_headings")  # the index: the same sums by heading, without scanning the flows
+        preds = [h.dataset == q.chosen, h.reporter == q.rep, h.flow == q.flow, h.period_type == q.time_key,
+                 q.seg.heading_predicate(h.hs4)]
+        if q.within is not None:  # a gap in the period asked for compares it with earlier ones only
+            preds.append(h.period_end <= q.within.end)
+        return rk.heading_gaps(h.filter(preds), tolerance=COVERAGE_TOLERANCE)
+
+    key = ("gaps", q.chosen, q.rep, q.flow, q.time_key, q.seg, q.within)
     gaps: dict[str, list[str]] = {}
-    for g in rk.heading_gaps(sel, tolerance=COVERAGE_TOLERANCE).to_pyarrow().to_pylist():
+    for g in q.wh.cached(key, lambda: q.wh.to_arrow(q.wh.prepared(key, build)).to_pylist()):
         if q.within is None or g["period"] == q.within.label:
             gaps.setdefault(g["period"], []).append(f"{g['hs4']} (US$ {g['previous_value'] / 1e6:,.2f} mn in {g['previous']})")
     return [f"{period}: {q.chosen} has no {q.rep} {q.flow}s under heading(s) {', '.join(named)}: a change of "
@@ -229,7 +258,7 @@ def run_top(wh: Warehouse, /, *, exporter: str | None = None, importer: str | No
                dataset=dataset, measure=measure, unit=unit)
     counts, usual = q.coverage()
     # One scan: every partner ranked; the top n are the first n positions.
-    every = rk.ranking(q.totals(), within=q.parts).to_pyarrow().to_pylist()
+    every = wh.to_arrow(wh.prepared(("ranking", *q.key), lambda: rk.ranking(q.totals(), within=q.parts))).to_pylist()
     listed = sorted((r for r in every if r["partner"] not in rk.NOT_RANKED),
                     key=lambda r: (str(r.get("quantity_unit")), -r["value"], r["partner"]))
     notes = _notes(q)
@@ -254,7 +283,7 @@ def run_top(wh: Warehouse, /, *, exporter: str | None = None, importer: str | No
                "n": n, "measure": measure, "unit": unit, "dataset": dataset},
         definition={**_definition(q), "rank": "competition rank, largest first (equal values share a rank); "
                                               "exactly n rows, ties at the cut broken by partner code"},
-        rows=rows, sources=sources_by_id(wh, (i for r in every for i in r["file_ids"])), notes=notes,
+        rows=rows, sources=sources_by_id(wh, q.file_ids()), notes=notes,
     )
 
 
@@ -297,7 +326,8 @@ def run_share(wh: Warehouse, /, *, exporter: str, partner: str, of_group: str | 
                within=within, dataset=dataset, measure=measure, unit=unit)
     counts, usual = q.coverage()
     totals = q.totals()
-    out = share_of(totals, partner=par, members=members, within=q.parts).to_pyarrow().to_pylist()
+    out = wh.to_arrow(wh.prepared(("share", *q.key, par, members), lambda: share_of(
+        totals, partner=par, members=members, within=q.parts))).to_pylist()
     notes, ok = _notes(q), can_rank(counts.get(None, 0), usual)
     traded = {p for r in out for p in r["partners_traded"]}
     if not ok:
@@ -328,7 +358,7 @@ def run_share(wh: Warehouse, /, *, exporter: str, partner: str, of_group: str | 
         title=f"{par}'s share of {rep}'s {q.seg.name} exports to {key or 'the world'}, {within}",
         query={"verb": "share", "exporter": exporter, "partner": partner, "of_group": of_group,
                "segment": q.seg.name, "period": period, "measure": measure, "unit": unit, "dataset": dataset},
-        definition=definition, rows=rows, sources=sources_by_id(wh, (i for r in out for i in r["file_ids"])),
+        definition=definition, rows=rows, sources=sources_by_id(wh, q.file_ids()),
         notes=notes,
     )
 
@@ -351,7 +381,8 @@ def run_concentration(wh: Warehouse, /, *, exporter: str | None = None, importer
     q = _query(wh, rep=rep, flow=flow, role=role, segment=segment, time_key=by, within=within,
                dataset=dataset, measure=measure, unit=unit)
     counts, usual = q.coverage(by=by)
-    out = rk.concentration(q.totals(by=by), n=n, within=(by, *q.parts)).to_pyarrow().to_pylist()
+    out = wh.to_arrow(wh.prepared(("concentration", *q.key, by, n), lambda: rk.concentration(
+        q.totals(by=by), n=n, within=(by, *q.parts)))).to_pylist()
     metrics = ("partners", f"top{n}_share", "hhi", "hhi_01", "unspecified_share")
     rows, refused = [], []
     for r in out:
@@ -377,6 +408,6 @@ def run_concentration(wh: Warehouse, /, *, exporter: str | None = None, importer
         title=f"Concentration of {rep}'s {q.seg.name} {role} by {by}",
         query={"verb": "concentration", "exporter": exporter, "importer": importer, "segment": q.seg.name,
                "by": by, "n": n, "measure": measure, "unit": unit, "dataset": dataset, "period": period},
-        definition=definition, rows=rows, sources=sources_by_id(wh, (i for r in out for i in r["file_ids"])),
+        definition=definition, rows=rows, sources=sources_by_id(wh, q.file_ids()),
         notes=notes,
     )

@@ -26,7 +26,10 @@ from medtrade.warehouse.report import LoadReport
 from medtrade.warehouse.schema import LATEST, current_version, migrate
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import ibis.expr.types as ir
+    import pyarrow as pa
     from ibis.backends.duckdb import Backend as DuckDBBackend
 
 
@@ -68,6 +71,10 @@ class Warehouse:
         self._ibis: DuckDBBackend | None = None
         self._engine: Any = None
         self._engine_tables: frozenset[str] = frozenset()
+        self._tables: dict[str, ir.Table] = {}
+        self._facts: dict[tuple, Any] = {}
+        self._prepared: OrderedDict[tuple, ir.Expr] = OrderedDict()
+        self._executed: OrderedDict[object, None] = OrderedDict()
         if read_only:
             if current_version(self.con) < LATEST:
                 raise WarehouseError(f"warehouse `{self.path}` needs a schema upgrade: open it once without --read-only")
@@ -133,16 +140,68 @@ class Warehouse:
         """
         if name in self._engine_tables:
             return self._engine.table(name)
-        return self.ibis.table(name)
+        if (table := self._tables.get(name)) is None:  # asking DuckDB for the schema costs a few ms
+            table = self._tables[name] = self.ibis.table(name)
+        return table
+
+    def cached(self, key: tuple, compute: Callable[[], Any], /) -> Any:
+        """A fact about the loaded data (flow index rows, say), computed once until the next load.
+
+        Only a load through this object changes the data under it: DuckDB lets no other
+        process write the file while this connection holds it.
+        """
+        if key not in self._facts:
+            self._facts[key] = compute()
+        return self._facts[key]
+
+    def prepared(self, key: tuple, build: Callable[[], ir.Expr], /) -> ir.Expr:
+        """The expression *build* returns, built once per *key* on this warehouse and engine.
+
+        Building a verb's expression (segment predicates, windows, joins) costs
+        milliseconds of Python each time, more than DuckDB needs to answer it from a
+        pruned table; a dashboard or a loop asks the same questions again. *key* must
+        name everything *build* depends on.
+        """
+        key = (self.engine, *key)
+        if (expr := self._prepared.get(key)) is None:
+            expr = self._prepared[key] = build()
+            if len(self._prepared) > _PREPARED_SIZE:
+                self._prepared.popitem(last=False)
+        else:
+            self._prepared.move_to_end(key)
+        return expr
+
+    def to_arrow(self, expr: ir.Expr, /) -> pa.Table:
+        """Execute *expr* and return an Arrow table.
+
+        On DuckDB, the SQL compiled once (see :class:`_CompiledSQL`) runs on the
+        warehouse's connection directly; Ibis's per-call preparation (registering
+        in-memory tables) runs only the first time an expression is seen. Other
+        engines execute through Ibis.
+        """
+        if self._engine is not None and any(t in self._engine_tables for t in _table_names(expr)):
+            return expr.to_pyarrow()
+        op = expr.op()
+        if op not in self._executed:
+            self.ibis._run_pre_execute_hooks(expr)
+            self._executed[op] = None
+            if len(self._executed) > _PREPARED_SIZE:
+                self._executed.popitem(last=False)
+        from ibis.backends.duckdb.converter import DuckDBPyArrowData
+
+        table = self.con.sql(self.ibis.compile(expr.as_table())).to_arrow_table()
+        return expr.__pyarrow_result__(table, data_mapper=DuckDBPyArrowData)  # Ibis's types, as to_pyarrow gives
 
     def use_engine(self, backend: Any, /, *, tables: tuple[str, ...]) -> None:
         """Answer queries on *tables* with another Ibis backend (e.g. Spark, see
         :mod:`medtrade.warehouse.spark`); the rest stays on DuckDB."""
         self._engine, self._engine_tables = backend, frozenset(tables)
+        self._prepared.clear()
 
     def detach(self) -> None:
         """Run every query on DuckDB again."""
         self._engine, self._engine_tables = None, frozenset()
+        self._prepared.clear()
 
     @property
     def engine(self) -> str:
@@ -166,6 +225,7 @@ class Warehouse:
         """
         path = Path(path)
         require_file(path)
+        self._facts.clear()
         started = time.perf_counter()
         digest = sha256_of(path)
         known = self.con.execute("SELECT file_id FROM source_files WHERE sha256 = ?", [digest]).fetchone()
@@ -202,6 +262,15 @@ class Warehouse:
         finally:
             job.cleanup()
         return report
+
+
+_PREPARED_SIZE = 256
+
+
+def _table_names(expr: ir.Expr) -> set[str]:
+    from ibis.expr import operations as ops
+
+    return {t.name for t in expr.op().find(ops.DatabaseTable)}
 
 
 class _CompiledSQL:
