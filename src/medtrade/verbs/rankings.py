@@ -66,6 +66,7 @@ class _Query:
     measure: str
     unit: str
     published: tuple[dict, ...]  # the flow index rows of rep's flow in every dataset (see common.index_rows)
+    partners: tuple[str, ...] | None  # only these partners' rows are read (a group's members)
 
     @property
     def value_name(self) -> str:
@@ -79,7 +80,8 @@ class _Query:
     @property
     def key(self) -> tuple:
         """Everything the question's expressions depend on (for :meth:`Warehouse.prepared`)."""
-        return (self.chosen, self.rep, self.flow, self.seg, self.time_key, self.within, self.measure, self.unit)
+        return (self.chosen, self.rep, self.flow, self.seg, self.time_key, self.within, self.measure, self.unit,
+                self.partners)
 
     def totals(self, *, by: str | None = None) -> ir.Table:
         periods = None
@@ -128,7 +130,8 @@ def _check_n(n: object) -> None:
 
 
 def _query(wh: Warehouse, *, rep: str, flow: str, role: str, segment: str | Segment, time_key: str,
-           within: Period | None, dataset: str | None, measure: str, unit: str) -> _Query:
+           within: Period | None, dataset: str | None, measure: str, unit: str,
+           partners: tuple[str, ...] | None = None) -> _Query:
     if measure not in MEASURES:
         raise InputError(f"unknown measure `{measure}`; valid: {', '.join(MEASURES)}")
     if unit not in fl.DIVISORS:
@@ -148,10 +151,10 @@ def _query(wh: Warehouse, *, rep: str, flow: str, role: str, segment: str | Segm
                              "; loaded periods: " + "; ".join(f"{d} {p[0]}..{p[-1]}" for d, p in sorted(spans.items())))
         found = {d: p for d, p in found.items() if d in inside}
     chosen = choose_dataset(found, time_key=time_key, requested=dataset, what=f"{rep} {flow}s")
-    base = wh.prepared(("select", chosen, rep, flow, seg, time_key, within), lambda: fl.select(
-        wh.table("trade_flows"), dataset=chosen, reporter=rep, flow=flow, segment=seg,
+    base = wh.prepared(("select", chosen, rep, flow, seg, time_key, within, partners), lambda: fl.select(
+        wh.table("trade_flows"), dataset=chosen, reporter=rep, flow=flow, segment=seg, partners=partners,
         period_types=fl.TIME_KEYS[time_key], within=within))
-    return _Query(wh, rep, flow, role, seg, time_key, within, chosen, found, base, measure, unit, published)
+    return _Query(wh, rep, flow, role, seg, time_key, within, chosen, found, base, measure, unit, published, partners)
 
 
 def _inside(row: dict, within: Period | None) -> bool:
@@ -322,8 +325,10 @@ def run_share(wh: Warehouse, /, *, exporter: str, partner: str, of_group: str | 
     rep, par = countries.resolve(exporter), countries.resolve(partner)
     within = parse_period(period)
     key, members, during = _group(of_group, within, par) if of_group else (None, None, None)
-    q = _query(wh, rep=rep, flow="export", role="destinations", segment=segment, time_key=within.type,
-               within=within, dataset=dataset, measure=measure, unit=unit)
+    question = dict(rep=rep, flow="export", role="destinations", segment=segment, time_key=within.type,
+                    within=within, dataset=dataset, measure=measure, unit=unit)
+    # With a group only its members' rows are read.
+    q = _query(wh, **question, partners=tuple(sorted(members)) if members is not None else None)
     counts, usual = q.coverage()
     totals = q.totals()
     out = wh.to_arrow(wh.prepared(("share", *q.key, par, members), lambda: share_of(
@@ -332,7 +337,8 @@ def run_share(wh: Warehouse, /, *, exporter: str, partner: str, of_group: str | 
     traded = {p for r in out for p in r["partners_traded"]}
     if not ok:
         if members is not None:  # the note lists every partner the data has, not only the group's
-            traded = set(totals.filter(totals.value > 0).partner.to_pyarrow().to_pylist())
+            every = _query(wh, **question).totals()
+            traded = set(every.filter(every.value > 0).partner.to_pyarrow().to_pylist())
         note = _cannot_rank_note(q, partners=counts.get(None, 0), usual=usual, period=within.label,
                                  listed=sorted(traded - set(rk.NOT_RANKED)))
         notes.insert(0, note.replace("the values below are not a ranking and give no shares", "no share is computed"))
