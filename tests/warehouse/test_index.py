@@ -60,7 +60,9 @@ def test_upgrading_an_older_warehouse_builds_the_index(both_loaded: Path, tmp_pa
     old = tmp_path / "old.duckdb"
     shutil.copy(both_loaded, old)
     con = duckdb.connect(str(old))
-    con.execute("DROP TABLE flow_periods; DROP TABLE flow_headings; DELETE FROM schema_version WHERE version = 4")
+    # A warehouse of schema version 3: the index and everything after it not there yet.
+    con.execute("DROP TABLE flow_periods; DROP TABLE flow_headings; DROP TABLE IF EXISTS events;"
+                " DROP SEQUENCE IF EXISTS events_id_seq; DELETE FROM schema_version WHERE version >= 4")
     con.close()
     with pytest.raises(Exception, match="needs a schema upgrade"):
         Warehouse(old, read_only=True)

@@ -50,3 +50,10 @@ def demo_tables(wh: Warehouse, /) -> list[Result]:
                           rows=rows, sources=usd.sources, notes=usd.notes + [n for n in inr.notes if n not in usd.notes],
                           title=f"India -> Russia exports, {seg.name} ({', '.join(seg.include)})"))
     return out
+
+
+def demo_events(wh: Warehouse, /) -> str:
+    """Load the India-Russia events shipped with the package (idempotent: a second demo adds nothing)."""
+    from medtrade.verbs.events import load_events, shipped_events_file
+
+    return str(load_events(wh, shipped_events_file()))

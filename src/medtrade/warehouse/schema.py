@@ -130,6 +130,31 @@ MIGRATIONS.append(
 
 MIGRATIONS.append((4, "flow index (flow_periods, flow_headings)", index.BUILD_SQL))
 
+MIGRATIONS.append(
+    (
+        5,
+        "events",
+        """
+        -- The corridor's timeline (docs/events.md). date is the first day of what the source states;
+        -- date_precision (day, month, year) says how much of it the source stated. corridor is ISO3-ISO3
+        -- as written; queries match either order.
+        CREATE SEQUENCE IF NOT EXISTS events_id_seq START 1;
+        CREATE TABLE IF NOT EXISTS events (
+            event_id INTEGER PRIMARY KEY DEFAULT nextval('events_id_seq'),
+            date DATE NOT NULL,
+            date_precision VARCHAR NOT NULL,
+            corridor VARCHAR NOT NULL,
+            kind VARCHAR NOT NULL,
+            title VARCHAR NOT NULL,
+            status VARCHAR NOT NULL,
+            source_url VARCHAR NOT NULL,
+            file VARCHAR,
+            added_at TIMESTAMP NOT NULL
+        );
+        """,
+    )
+)
+
 LATEST = MIGRATIONS[-1][0]
 
 
