@@ -98,7 +98,9 @@ def ranking(t: ir.Table, /, *, value: str = "value", within: Sequence[str] = ())
     t = t.filter(t[value].notnull())
     country = ~t.partner.isin(NOT_RANKED)
     t = t.mutate(_country=country.cast("int8"), share=_ratio(t[value], t[value].sum().over(_window(within))))
-    order = [ibis.desc(t._country), ibis.desc(t[value])]
+    # Ranked on the value as printed (6 decimals): a parallel float sum can differ in its last
+    # bit from run to run, and equal published values must tie the same way every time.
+    order = [ibis.desc(t._country), ibis.desc(t[value].round(6))]
     tie_broken = [*order, t.partner]
     t = t.mutate(
         rank=ibis.ifelse(t._country == 1, ibis.rank().over(_window(within, order)) + 1, ibis.null("int64")),

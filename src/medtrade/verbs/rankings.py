@@ -263,7 +263,7 @@ def run_top(wh: Warehouse, /, *, exporter: str | None = None, importer: str | No
     # One scan: every partner ranked; the top n are the first n positions.
     every = wh.to_arrow(wh.prepared(("ranking", *q.key), lambda: rk.ranking(q.totals(), within=q.parts))).to_pylist()
     listed = sorted((r for r in every if r["partner"] not in rk.NOT_RANKED),
-                    key=lambda r: (str(r.get("quantity_unit")), -r["value"], r["partner"]))
+                    key=lambda r: (str(r.get("quantity_unit")), -round(r["value"], 6), r["partner"]))
     notes = _notes(q)
     if can_rank(counts.get(None, 0), usual):
         rows = [_top_row(r, q) for r in listed if r["position"] <= n]
