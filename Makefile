@@ -37,6 +37,7 @@ test: install chromium
 
 bench: install
 	$(BIN)/python benchmarks/bench_load.py --data $(DATA) --repeat 5
+	$(BIN)/python benchmarks/bench_analytics.py --rows 10000000 100000000 --repeat 7
 
 clean:
-	rm -rf $(VENV) demo.duckdb demo.duckdb.wal .pytest_cache benchmarks/out
+	rm -rf $(VENV) demo.duckdb demo.duckdb.wal india-russia.html india-russia.xlsx .pytest_cache benchmarks/out

@@ -64,6 +64,10 @@ def check_format(fmt: str) -> str:
 def open_warehouse(path: Path | None, *, read_only: bool = False):  # noqa: ANN201
     from medtrade.warehouse.store import Warehouse
 
+    if not read_only:  # writers wait for each other and for a server copying the file (docs/serve.md)
+        from medtrade.warehouse.snapshots import open_for_writing
+
+        return open_for_writing(config.warehouse_path(path))
     return Warehouse(config.warehouse_path(path), read_only=read_only)
 
 
@@ -507,9 +511,16 @@ def demo(
                            on_report=lambda r: console.print(str(r), highlight=False, soft_wrap=True))
     if errors:
         raise typer.Exit(2)
+    from medtrade.verbs.demo import demo_events
+
+    with open_warehouse(warehouse) as wh:  # the corridor's events, for charts and `medtrade impact`
+        console.print(demo_events(wh), highlight=False)
     with open_warehouse(warehouse, read_only=True) as wh:
         for result in demo_tables(wh):
             result.print(console, fmt="table")
+    from medtrade.cli_report import demo_report
+
+    demo_report(warehouse)  # ends with the India -> Russia report next to the warehouse, and its path
 
 
 # Sub-apps register after the helpers they use.
@@ -522,6 +533,15 @@ app.add_typer(fetch_app, name="fetch")
 from medtrade.cli_forecast import register as register_forecast
 
 register_forecast(app)  # top-level verbs: forecast, backtest, target
+from medtrade.cli_serve import register as register_serve
+
+register_serve(app)  # medtrade serve: HTTP API and dashboard
+from medtrade.cli_claims import register as register_claims
+
+register_claims(app)  # claims check, events add|list|load, impact
+from medtrade.cli_report import register as register_report
+
+register_report(app)  # medtrade report: the corridor report (HTML, Excel)
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(app())

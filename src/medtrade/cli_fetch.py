@@ -86,9 +86,9 @@ def _print(report: Any, fmt: str) -> None:
 
 
 def _warehouse(path: Path | None):
-    from medtrade.warehouse.store import Warehouse
+    from medtrade.warehouse.snapshots import open_for_writing
 
-    return Warehouse(config.warehouse_path(path))
+    return open_for_writing(config.warehouse_path(path))  # waits for other writers and a server's copy
 
 
 @fetch_app.command("comtrade")

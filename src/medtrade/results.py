@@ -78,16 +78,17 @@ class Result:
             table.add_row(*(_cell(row.get(c)) for c in columns))
         console.print(table)
         for key, value in self.definition.items():
-            console.print(f"[dim]{key}:[/dim] {_text(value)}", highlight=False)
+            console.print(f"[dim]{key}:[/dim] {as_text(value)}", highlight=False)
         for src in self.sources:
             console.print(f"[dim]source:[/dim] {src.get('name')} ({src.get('dataset', '')}, sha256 {str(src.get('sha256', ''))[:12]})")
         for note in self.notes:
             console.print(f"[yellow]note:[/yellow] {note}")
 
 
-def _text(value: Any) -> str:
+def as_text(value: Any) -> str:
+    """A definition or note value as one line of text (dicts as 'key value; ...', lists joined)."""
     if isinstance(value, dict):
-        return "; ".join(f"{k} {_text(v)}" for k, v in value.items() if v not in (None, "", [], ()))
+        return "; ".join(f"{k} {as_text(v)}" for k, v in value.items() if v not in (None, "", [], ()))
     if isinstance(value, (list, tuple)):
         return ", ".join(map(str, value))
     return str(value)
