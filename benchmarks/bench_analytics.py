@@ -12,8 +12,8 @@ data is held in memory for the peers. The questions are the issue's:
            of the total over all partners.
 ``share``  Russia's share of India's ``pharma`` exports to the CIS members of 2022.
 
-Contenders, all in this process, interleaved round-robin (the order rotating each round)
-so that the machine's noise is shared:
+Contenders, all in this process, interleaved (in a new random order each round, seeded)
+so that the machine's noise and the after-effects of one contender on the next are shared:
 
 ``medtrade``       the verb (``run_top`` / ``run_share``) on an open warehouse, warm: what a
                    script, the API or the dashboard pays per question (definition, coverage
@@ -35,6 +35,7 @@ import importlib.metadata
 import json
 import os
 import platform
+import random
 import resource
 import statistics
 import sys
@@ -205,9 +206,13 @@ def bench_size(rows: int, repeat: int) -> dict:
         assert abs(got - expected_share) <= 1e-6, (name, got, expected_share)
 
     times: dict[str, dict[str, list[float]]] = {q: {c: [] for c in CONTENDERS} for q in runs}
-    for r in range(repeat):
+    # A new random order each round: whoever runs right after Polars (whose worker threads
+    # linger) or pandas (which sweeps gigabytes through the caches) changes from round to round.
+    shuffle = random.Random(rows).shuffle
+    for _ in range(repeat):
         for question, fns in runs.items():
-            order = CONTENDERS[r % len(CONTENDERS):] + CONTENDERS[:r % len(CONTENDERS)]
+            order = list(CONTENDERS)
+            shuffle(order)
             for name in order:
                 t0 = time.perf_counter()
                 fns[name]()
