@@ -1,8 +1,12 @@
 """Choosing methods and interval calibration by backtest, and measuring the choice honestly.
 
-The method for each kind of history (regular, intermittent, short) is the candidate with
-the lowest MASE pooled over the backtest; annual series are too short to choose per
-series. Because choosing and calibrating on the same errors that measure the choice would
+The method for each kind of history (regular, intermittent, short) is chosen on the MASE
+pooled over the backtest; annual series are too short to choose per series. Naive is the
+default: another candidate replaces it only when it beats naive on the same backtest
+points by more than one standard error of the difference (clustered by series), the
+"one-standard-error rule" of model selection. Without that margin the choice follows
+noise: on 7-point annual series every candidate is within 1% of naive and the pick flips
+between folds, which made the chosen method worse than naive out of fold. Because choosing and calibrating on the same errors that measure the choice would
 flatter it, the reported accuracy of the chosen method is cross-fitted: series are split
 into two folds, the choice and the conformal calibration are made on one fold and
 measured on the other, and the two halves are put together.
@@ -21,28 +25,73 @@ from medtrade.forecast.intervals import Conformal
 from medtrade.forecast.models import forecast_series
 from medtrade.forecast.series import Series
 
-__all__ = ["Evaluation", "chosen_records", "evaluate", "select"]
+__all__ = ["Evaluation", "advantage", "chosen_records", "evaluate", "select"]
 
 #: Kinds whose method is fixed (nothing to choose: no scale or no variation).
 FIXED = {"zero": "naive", "constant": "naive"}
 #: A kind with fewer backtest points than this takes the method chosen over all kinds.
 MIN_POINTS = 20
+#: A candidate replaces naive only when its pooled scaled error is lower than naive's by more
+#: than this many standard errors of the paired difference (1: the one-standard-error rule).
+MARGIN_SE = 1.0
 
 
-def select(records: pd.DataFrame, /, *, min_points: int = MIN_POINTS) -> dict[str, str]:
-    """Method per kind of history: the lowest pooled MASE among the methods backtested for that kind."""
+def advantage(records: pd.DataFrame, method: str, /) -> tuple[float, float, int]:
+    """How much ``method`` lowers the mean scaled error below naive's, on the points both were backtested on.
+
+    Returns (mean of naive's minus the method's absolute scaled error, its standard error, points).
+    The standard error is clustered by series (errors of one series at several origins and
+    horizons are not independent): sqrt(G / (G - 1) * sum over series of the squared sum of
+    centred differences) / points, for G series. Infinite with fewer than 2 series.
+    """
+    key = ["uid", "origin", "horizon"]
+    r = records[records["method"].isin(["naive", method]) & np.isfinite(records["scale"])]
+    ase = (r["actual"] - r["forecast"]).abs() / r["scale"]
+    paired = ase.groupby([r[k] for k in key] + [r["method"]]).mean().unstack("method")
+    if method not in paired or "naive" not in paired:
+        return 0.0, float("inf"), 0
+    d = (paired["naive"] - paired[method]).dropna()
+    n = len(d)
+    if n == 0:
+        return 0.0, float("inf"), 0
+    mean = float(d.mean())
+    per_series = (d - mean).groupby(level="uid").sum()
+    g = len(per_series)
+    se = float(np.sqrt((per_series ** 2).sum() * g / (g - 1)) / n) if g > 1 else float("inf")
+    return mean, se, n
+
+
+def _pick(records: pd.DataFrame, /, *, margin: float) -> str:
+    """Naive, unless a candidate beats it by more than ``margin`` standard errors (then the lowest-MASE such one)."""
+    scores = summarize(records, by=("method",), levels=())
+    for method in scores.sort_values(["mase", "method"])["method"]:
+        if method == "naive":
+            continue
+        mean, se, _ = advantage(records, str(method))
+        if mean - margin * se > 0:
+            return str(method)
+    return "naive"
+
+
+def select(records: pd.DataFrame, /, *, min_points: int = MIN_POINTS, margin: float = MARGIN_SE) -> dict[str, str]:
+    """Method per kind of history: naive unless a candidate beats it clearly on that kind's pooled backtest.
+
+    "Clearly" is more than ``margin`` standard errors of the paired difference in mean
+    scaled error (see :func:`advantage`); among the candidates that do, the lowest MASE wins.
+    A kind with fewer than ``min_points`` backtest points per method takes the choice made
+    on regular histories when that method was tried on it, else naive.
+    """
     ok = records[np.isfinite(records["scale"])]
-    scores = summarize(ok, by=("kind", "method"), levels=())
-    overall = summarize(ok[ok["kind"] == "regular"] if (ok["kind"] == "regular").any() else ok, by=("method",), levels=())
-    fallback = str(overall.sort_values(["mase", "method"]).iloc[0]["method"]) if len(overall) else "naive"
+    base = ok[ok["kind"] == "regular"] if (ok["kind"] == "regular").any() else ok
+    fallback = _pick(base, margin=margin) if len(base) else "naive"
     out: dict[str, str] = dict(FIXED)
-    for kind, g in scores.groupby("kind"):
+    for kind, g in ok.groupby("kind"):
         if kind in FIXED:
             continue
-        if g["points"].max() < min_points:
+        if g.groupby("method").size().max() < min_points:
             out[str(kind)] = fallback if fallback in set(g["method"]) else "naive"
         else:
-            out[str(kind)] = str(g.sort_values(["mase", "method"]).iloc[0]["method"])
+            out[str(kind)] = _pick(g, margin=margin)
     out.setdefault("regular", fallback)
     out.setdefault("intermittent", "naive")
     out.setdefault("short", "naive")
