@@ -40,4 +40,4 @@ bench: install
 	$(BIN)/python benchmarks/bench_analytics.py --rows 10000000 100000000 --repeat 7
 
 clean:
-	rm -rf $(VENV) demo.duckdb demo.duckdb.wal india-russia.html india-russia.xlsx .pytest_cache benchmarks/out
+	rm -rf $(VENV) demo.duckdb demo.duckdb.wal demo.duckdb.lock demo.duckdb.snapshots india-russia.html india-russia.xlsx .pytest_cache benchmarks/out
