@@ -83,16 +83,25 @@ class _Query:
         return (self.chosen, self.rep, self.flow, self.seg, self.time_key, self.within, self.measure, self.unit,
                 self.partners)
 
+    def _rate_periods(self) -> tuple[tuple[str, str], ...] | None:
+        """The periods whose average rate converts the value, when the unit's currency is not USD."""
+        if self.measure != "value" or fl.CURRENCY[self.unit] == "USD":
+            return None
+        return tuple((r["period_type"], r["period"]) for r in self.periods())
+
     def totals(self, *, by: str | None = None) -> ir.Table:
-        periods = None
-        if self.measure == "value" and fl.CURRENCY[self.unit] != "USD":
-            periods = tuple((r["period_type"], r["period"]) for r in self.periods())
+        periods = self._rate_periods()
+        return self.wh.prepared(("totals", *self.key, by, periods), lambda: rk.partner_totals(
+            self.base, measure=self.measure, unit=self.unit, rates=self._rates(periods), by=by))
 
-        def build() -> ir.Table:
-            rates = rates_for(self.unit, periods) if periods is not None else None
-            return rk.partner_totals(self.base, measure=self.measure, unit=self.unit, rates=rates, by=by)
+    def measured(self) -> ir.Table:
+        """The selected rows with the measure in the requested unit as ``_measure``."""
+        periods = self._rate_periods()
+        return self.wh.prepared(("measured", *self.key, periods), lambda: fl.measure_column(
+            self.base, measure=self.measure, unit=self.unit, rates=self._rates(periods))[0])
 
-        return self.wh.prepared(("totals", *self.key, by, periods), build)
+    def _rates(self, periods: tuple[tuple[str, str], ...] | None) -> ir.Table | None:
+        return None if periods is None else rates_for(self.unit, periods)
 
     def periods(self) -> list[dict]:
         """The chosen dataset's published periods for the question (from the flow index)."""
@@ -330,9 +339,9 @@ def run_share(wh: Warehouse, /, *, exporter: str, partner: str, of_group: str | 
     # With a group only its members' rows are read.
     q = _query(wh, **question, partners=tuple(sorted(members)) if members is not None else None)
     counts, usual = q.coverage()
-    totals = q.totals()
+    # One pass over the rows (share_of accepts rows as well as partner totals).
     out = wh.to_arrow(wh.prepared(("share", *q.key, par, members), lambda: share_of(
-        totals, partner=par, members=members, within=q.parts))).to_pylist()
+        q.measured(), partner=par, members=members, value="_measure", within=q.parts))).to_pylist()
     notes, ok = _notes(q), can_rank(counts.get(None, 0), usual)
     traded = {p for r in out for p in r["partners_traded"]}
     if not ok:
