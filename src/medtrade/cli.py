@@ -6,20 +6,36 @@ exit code 2; nothing else is caught.
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from medtrade import __version__, config
+from medtrade.cli_common import (
+    ByTimeOpt,
+    DatasetOpt,
+    ExporterOpt,
+    FormatOpt,
+    ImporterOpt,
+    MeasureOpt,
+    ReporterOpt,
+    SegmentOpt,
+    UnitOpt,
+    WarehouseOpt,
+    answer,
+    check_format,
+    console,
+    err,
+    open_warehouse,
+    user_errors,
+)
 from medtrade.errors import MedtradeError
 
 app = typer.Typer(
@@ -29,47 +45,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err = Console(stderr=True)
-F = TypeVar("F", bound=Callable[..., Any])
-
-WarehouseOpt = Annotated[
-    Path | None, typer.Option("--warehouse", "-w", help="Warehouse file [default: $MEDTRADE_WAREHOUSE or ./medtrade.duckdb]")
-]
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="Output format: table, json or csv")]
-
-
-def user_errors(func: F) -> F:
-    """Turn a MedtradeError into one line on stderr and exit code 2."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except MedtradeError as exc:
-            err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def check_format(fmt: str) -> str:
-    if fmt not in ("table", "json", "csv"):
-        from medtrade.errors import InputError
-
-        raise InputError(f"unknown --format `{fmt}`; valid: table, json, csv")
-    return fmt
-
-
-def open_warehouse(path: Path | None, *, read_only: bool = False):  # noqa: ANN201
-    from medtrade.warehouse.store import Warehouse
-
-    if not read_only:  # writers wait for each other and for a server copying the file (docs/serve.md)
-        from medtrade.warehouse.snapshots import open_for_writing
-
-        return open_for_writing(config.warehouse_path(path))
-    return Warehouse(config.warehouse_path(path), read_only=read_only)
-
 
 class LoadProgress:
     """A Rich progress bar for one file; shows percent, rows and rows/s."""
@@ -288,40 +263,6 @@ def segments(fmt: FormatOpt = "table") -> None:
            rows=rows, title="Segment presets").print(console, fmt=fmt)
 
 
-def answer(warehouse: Path | None, fmt: str, run: Callable[[Any], Any]) -> None:
-    """Open the warehouse read-only, run a verb, print its Result."""
-    check_format(fmt)
-    with open_warehouse(warehouse, read_only=True) as wh:
-        engine = _engine_from_env(wh)
-        result = run(wh)
-    if engine:
-        result.notes.append(f"flow queries ran on {engine} (MEDTRADE_SPARK_FLOWS); catalogue and provenance on DuckDB")
-    result.print(console, fmt=fmt)
-
-
-def _engine_from_env(wh: Any) -> str | None:
-    """Attach Spark when ``$MEDTRADE_SPARK_FLOWS`` names the Parquet written by ``medtrade export-flows``."""
-    import os
-
-    parquet = os.environ.get("MEDTRADE_SPARK_FLOWS")
-    if not parquet:
-        return None
-    from medtrade.warehouse import spark
-
-    backend = spark.attach(wh, spark.spark_session(), parquet)
-    return spark.describe(backend)
-
-
-SegmentOpt = Annotated[str, typer.Option(help="Segment preset, a YAML file, or an HS prefix such as 3004")]
-DatasetOpt = Annotated[str | None, typer.Option(help="in-eidb, in-monthly, ru-fts, comtrade, baci")]
-UnitOpt = Annotated[str, typer.Option(help="usd, usd_mn, inr_crore, inr_lakh, rub")]
-ExporterOpt = Annotated[str, typer.Option(help="Exporting country (ISO3 or any known name)")]
-ImporterOpt = Annotated[str | None, typer.Option(help="Importing country; all partners when omitted")]
-MeasureOpt = Annotated[str, typer.Option(help="value, quantity or net_weight_kg")]
-ReporterOpt = Annotated[str, typer.Option(help="Whose statistics: exporter or importer")]
-ByTimeOpt = Annotated[str, typer.Option(help="fy, year or month")]
-
-
 @app.command()
 @user_errors
 def flows(
@@ -343,8 +284,6 @@ def flows(
     answer(warehouse, fmt, lambda wh: run_flows(wh, exporter=exporter, importer=importer, segment=segment, by=by,
                                                 unit=unit, measure=measure, reporter=reporter, dataset=dataset,
                                                 period=period))
-
-
 
 
 @app.command()
@@ -523,7 +462,7 @@ def demo(
     demo_report(warehouse)  # ends with the India -> Russia report next to the warehouse, and its path
 
 
-# Sub-apps register after the helpers they use.
+# Sub-apps, one module per stage (each imports its shared parts from cli_common).
 from medtrade.cli_registry import registry_app
 
 app.add_typer(registry_app, name="registry")

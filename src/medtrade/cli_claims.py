@@ -2,41 +2,17 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-# Not imported from medtrade.cli at module level: cli.py calls register() at its end, and
-# `python -m medtrade.cli` would otherwise import a half-built module.
-WarehouseOpt = Annotated[
-    Path | None, typer.Option("--warehouse", "-w", help="Warehouse file [default: $MEDTRADE_WAREHOUSE or ./medtrade.duckdb]")
-]
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="Output format: table, json or csv")]
+from medtrade.cli_common import FormatOpt, WarehouseOpt, answer, check_format, console, open_warehouse, user_errors
+
 
 claims_app = typer.Typer(help="Check published claims (YAML) against the loaded data.", no_args_is_help=True)
 events_app = typer.Typer(help="The corridor's timeline: agreements, MoUs, plants, shipments, sanctions, regulation.",
                          no_args_is_help=True)
-
-
-def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """medtrade.cli.user_errors, looked up when the command runs."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from medtrade.cli import user_errors as one_line
-
-        return one_line(func)(*args, **kwargs)
-
-    return wrapper
-
-
-def _cli() -> Any:
-    import medtrade.cli as cli
-
-    return cli
 
 
 @claims_app.command("check")
@@ -50,27 +26,26 @@ def claims_check(
     from medtrade.claims import check_claims, read_claims
     from medtrade.results import Result
 
-    cli = _cli()
-    cli.check_format(fmt)
+    check_format(fmt)
     claims = read_claims(path)  # a malformed file fails before the warehouse is opened
-    with cli.open_warehouse(warehouse, read_only=True) as wh:
+    with open_warehouse(warehouse, read_only=True) as wh:
         result = check_claims(wh, claims, name=path.name)
     if fmt != "table":
-        result.print(cli.console, fmt=fmt)
+        result.print(console, fmt=fmt)
         return
     brief = [{"id": r["id"], "verdict": r["verdict"], "stated": r["stated"],
               "computed": _shown(r["computed"], r["computed_unit"])} for r in result.rows]
-    Result(query=result.query, definition={}, rows=brief, title=result.title).print(cli.console)
+    Result(query=result.query, definition={}, rows=brief, title=result.title).print(console)
     for r in result.rows:
-        cli.console.print(f"[bold]{r['id']}[/bold] ({r['verdict']}): {r['explanation']}", highlight=False,
+        console.print(f"[bold]{r['id']}[/bold] ({r['verdict']}): {r['explanation']}", highlight=False,
                           soft_wrap=True)
     for key, value in result.definition.items():
-        cli.console.print(f"[dim]{key}:[/dim] {value}", highlight=False)
+        console.print(f"[dim]{key}:[/dim] {value}", highlight=False)
     for src in result.sources:
-        cli.console.print(f"[dim]source:[/dim] {src.get('name')} ({src.get('dataset', '')}, "
+        console.print(f"[dim]source:[/dim] {src.get('name')} ({src.get('dataset', '')}, "
                           f"sha256 {str(src.get('sha256', ''))[:12]})", highlight=False)
     for note in result.notes:
-        cli.console.print(f"[yellow]note:[/yellow] {note}", highlight=False)
+        console.print(f"[yellow]note:[/yellow] {note}", highlight=False)
 
 
 def _shown(value: Any, unit: str | None) -> str:
@@ -90,10 +65,9 @@ def events_load(
     """Load an events file: all of it or nothing; events already stored are not added again."""
     from medtrade.verbs.events import load_events
 
-    cli = _cli()
-    with cli.open_warehouse(warehouse) as wh:
+    with open_warehouse(warehouse) as wh:
         report = load_events(wh, path)
-    cli.console.print(str(report), highlight=False)
+    console.print(str(report), highlight=False)
 
 
 @events_app.command("add")
@@ -110,11 +84,10 @@ def events_add(
     """Add one event (an identical one already stored is not added again)."""
     from medtrade.verbs.events import add_event
 
-    cli = _cli()
-    with cli.open_warehouse(warehouse) as wh:
+    with open_warehouse(warehouse) as wh:
         report = add_event(wh, date=date, corridor=corridor, kind=kind, title=title, status=status, source=source)
     state = "added" if report.added else "updated" if report.updated else "already stored"
-    cli.console.print(f"event {report.ids[0]} {state}", highlight=False)
+    console.print(f"event {report.ids[0]} {state}", highlight=False)
 
 
 @events_app.command("list")
@@ -131,7 +104,7 @@ def events_list(
     """The events of a corridor and period, oldest first."""
     from medtrade.verbs.events import run_events
 
-    _cli().answer(warehouse, fmt, lambda wh: run_events(wh, exporter=exporter, importer=importer, start=start,
+    answer(warehouse, fmt, lambda wh: run_events(wh, exporter=exporter, importer=importer, start=start,
                                                         end=end, kind=kind))
 
 
@@ -153,7 +126,7 @@ def impact(
     """A flow before and after an event, against a forecast from pre-event data (association, not proof)."""
     from medtrade.verbs.impact import run_impact
 
-    _cli().answer(warehouse, fmt, lambda wh: run_impact(wh, event=event, exporter=exporter, importer=importer,
+    answer(warehouse, fmt, lambda wh: run_impact(wh, event=event, exporter=exporter, importer=importer,
                                                         segment=segment, by=by, unit=unit, reporter=reporter,
                                                         dataset=dataset, horizon=horizon))
 

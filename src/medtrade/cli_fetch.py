@@ -1,23 +1,19 @@
 """`medtrade fetch ...`: download official data into the cache and load it (see docs/fetch.md).
 
 Kept apart from cli.py, which registers :data:`fetch_app` with one ``add_typer`` line.
-This module imports nothing from cli.py (cli.py imports it), so its one-line error
-handling mirrors ``cli.user_errors``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -31,11 +27,8 @@ from rich.progress import (
 )
 
 from medtrade import config
-from medtrade.errors import InputError, MedtradeError
-
-F = TypeVar("F", bound=Callable[..., Any])
-console = Console()
-err = Console(stderr=True)
+from medtrade.cli_common import WarehouseOpt, console, err, user_errors
+from medtrade.errors import InputError
 
 fetch_app = typer.Typer(
     help="Download official data (UN Comtrade, CEPII BACI, ECB rates) into a cache and load it; "
@@ -44,26 +37,11 @@ fetch_app = typer.Typer(
 )
 
 CacheOpt = Annotated[Path | None, typer.Option("--cache", help="Download cache [default: $MEDTRADE_CACHE or ~/.cache/medtrade]")]
-WarehouseOpt = Annotated[Path | None, typer.Option("--warehouse", "-w", help="Warehouse file [default: $MEDTRADE_WAREHOUSE or ./medtrade.duckdb]")]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="Output format: table or json")]
 MaxCallsOpt = Annotated[int | None, typer.Option("--max-calls", min=1, help="Stop after this many HTTP calls (retries included); rerun to resume")]
 MaxWaitOpt = Annotated[float, typer.Option("--max-wait", min=0, help="Longest Retry-After to wait, seconds; longer = quota error")]
 DelayOpt = Annotated[float, typer.Option("--retry-delay", min=0, help="First backoff after a failure, seconds (doubles, with jitter)")]
 TimeoutOpt = Annotated[float, typer.Option("--timeout", min=0.1, help="Seconds without data before a call counts as failed")]
-
-
-def _one_line_errors(func: F) -> F:
-    """A MedtradeError becomes one line on stderr and exit code 2 (as ``cli.user_errors``)."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except MedtradeError as exc:
-            err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(2) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _format(fmt: str) -> str:
@@ -92,7 +70,7 @@ def _warehouse(path: Path | None):
 
 
 @fetch_app.command("comtrade")
-@_one_line_errors
+@user_errors
 def comtrade(
     reporter: Annotated[str, typer.Option(help="Reporting country or countries: ISO3, name or Comtrade code (RUS, 699)")],
     hs: Annotated[str, typer.Option(help="HS codes and ranges: 30,2941,9018-9022 (or TOTAL)")],
@@ -155,7 +133,7 @@ def comtrade(
 
 
 @fetch_app.command("baci")
-@_one_line_errors
+@user_errors
 def baci(
     release: Annotated[str, typer.Option(help="BACI release, YYYYMM (e.g. 202501)")],
     hs: Annotated[str, typer.Option(help="HS edition: HS92, HS96, HS02, HS07, HS12, HS17 or HS22")] = "HS17",
@@ -204,7 +182,7 @@ def baci(
 
 
 @fetch_app.command("ecb")
-@_one_line_errors
+@user_errors
 def ecb(
     base_url: Annotated[str | None, typer.Option("--base-url", help="URL of eurofxref-hist.zip [default: $MEDTRADE_ECB_URL or the ECB's]")] = None,
     max_wait: MaxWaitOpt = 900.0,
@@ -225,7 +203,7 @@ def ecb(
 
 
 @fetch_app.command("india-eidb")
-@_one_line_errors
+@user_errors
 def india_eidb(
     hs8: Annotated[str, typer.Option("--hs8", help="ITC-HS 8-digit codes, comma-separated (e.g. 30049099)")],
     fy: Annotated[str, typer.Option("--fy", help="Indian fiscal years, e.g. FY2022-23,FY2023-24")],

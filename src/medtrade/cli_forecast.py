@@ -2,44 +2,11 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-# Not imported from medtrade.cli at module level: cli.py calls register() at its end, and
-# `python -m medtrade.cli` would otherwise import a half-built module.
-ExporterOpt = Annotated[str, typer.Option(help="Exporting country (ISO3 or any known name)")]
-ImporterOpt = Annotated[str | None, typer.Option(help="Importing country; all partners when omitted")]
-SegmentOpt = Annotated[str, typer.Option(help="Segment preset, a YAML file, or an HS prefix such as 3004")]
-UnitOpt = Annotated[str, typer.Option(help="usd, usd_mn, inr_crore, inr_lakh, rub")]
-ReporterOpt = Annotated[str, typer.Option(help="Whose statistics: exporter or importer")]
-DatasetOpt = Annotated[str | None, typer.Option(help="in-eidb, in-monthly, ru-fts, comtrade, baci")]
-WarehouseOpt = Annotated[
-    Path | None, typer.Option("--warehouse", "-w", help="Warehouse file [default: $MEDTRADE_WAREHOUSE or ./medtrade.duckdb]")
-]
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="Output format: table, json or csv")]
-
-
-def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """medtrade.cli.user_errors, looked up when the command runs."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from medtrade.cli import user_errors as one_line
-
-        return one_line(func)(*args, **kwargs)
-
-    return wrapper
-
-
-def answer(warehouse: Path | None, fmt: str, run: Callable[[Any], Any]) -> None:
-    """medtrade.cli.answer: open the warehouse read-only, run the verb, print its Result."""
-    from medtrade.cli import answer as print_answer
-
-    print_answer(warehouse, fmt, run)
+from medtrade.cli_common import DatasetOpt, ExporterOpt, FormatOpt, ImporterOpt, ReporterOpt, SegmentOpt, UnitOpt, WarehouseOpt, answer, user_errors
 
 
 ByOpt = Annotated[str, typer.Option(help="fy, year or month")]

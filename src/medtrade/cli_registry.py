@@ -2,38 +2,12 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-# Not imported from medtrade.cli at module level: cli.py registers this sub-app at its
-# end, and `python -m medtrade.cli` would otherwise import a half-built module.
-WarehouseOpt = Annotated[
-    Path | None, typer.Option("--warehouse", "-w", help="Warehouse file [default: $MEDTRADE_WAREHOUSE or ./medtrade.duckdb]")
-]
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="Output format: table, json or csv")]
+from medtrade.cli_common import FormatOpt, WarehouseOpt, answer, user_errors
 
-
-def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """medtrade.cli.user_errors, resolved when the command runs."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from medtrade.cli import user_errors as one_line
-
-        return one_line(func)(*args, **kwargs)
-
-    return wrapper
-
-
-def answer(warehouse: Path | None, fmt: str, run: Callable[[Any], Any]) -> None:
-    """medtrade.cli.answer: open the warehouse read-only, run the verb, print its Result."""
-    from medtrade.cli import answer as print_answer
-
-    print_answer(warehouse, fmt, run)
 
 registry_app = typer.Typer(
     help="Drug and device registers: products by country of manufacturer or holder, companies, substances, "

@@ -6,34 +6,18 @@ Registered on the main app by two lines at the bottom of cli.py; `medtrade demo`
 
 from __future__ import annotations
 
-import functools
 import json
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-# Not imported from medtrade.cli at module level: cli.py imports this module at its end.
-WarehouseOpt = Annotated[
-    Path | None, typer.Option("--warehouse", "-w", help="Warehouse file [default: $MEDTRADE_WAREHOUSE or ./medtrade.duckdb]")
-]
+from medtrade.cli_common import WarehouseOpt, console, err, user_errors
+
 
 #: Where `medtrade demo` writes the report: next to the demo warehouse.
 DEMO_HTML, DEMO_XLSX = "india-russia.html", "india-russia.xlsx"
-
-
-def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """medtrade.cli.user_errors, looked up when the command runs."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from medtrade.cli import user_errors as one_line
-
-        return one_line(func)(*args, **kwargs)
-
-    return wrapper
 
 
 def _summary(report: Any, html: Path, xlsx: Path | None, seconds: float) -> dict[str, Any]:
@@ -94,7 +78,6 @@ def report(
 ) -> None:
     """Write the corridor report: trade by segment, both sides, top partners, shares, drivers, concentration,
     registry shares, forecasts with the target, claims and events; definitions and sources beside every table."""
-    from medtrade.cli import console
     from medtrade.errors import InputError
 
     if fmt not in ("table", "json"):
@@ -128,7 +111,6 @@ def demo_report(warehouse: Path | None, /) -> dict[str, Any] | None:
     stderr, not a failed demo: the loads and tables above stand on their own.
     """
     from medtrade import config
-    from medtrade.cli import console, err
     from medtrade.errors import MedtradeError
 
     folder = config.warehouse_path(warehouse).resolve().parent

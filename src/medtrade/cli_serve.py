@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-# Not imported from medtrade.cli at module level: cli.py calls register() at its end.
-WarehouseOpt = Annotated[
-    Path | None, typer.Option("--warehouse", "-w", help="Warehouse file [default: $MEDTRADE_WAREHOUSE or ./medtrade.duckdb]")
-]
+from medtrade.cli_common import WarehouseOpt, err
 
 
 def serve(
@@ -24,7 +20,6 @@ def serve(
     sending that token (docs/serve.md).
     """
     from medtrade import config
-    from medtrade.cli import err
     from medtrade.errors import MedtradeError
 
     try:

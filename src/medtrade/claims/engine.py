@@ -25,7 +25,7 @@ from typing import Any
 
 from medtrade.catalog import currency
 from medtrade.catalog.periods import Period, parse_period
-from medtrade.claims.spec import CURRENCY_UNITS, Claim, Stated, read_claims, verb_function
+from medtrade.claims.spec import CURRENCY_UNITS, Claim, read_claims, verb_function
 from medtrade.errors import InputError, MedtradeError
 from medtrade.results import Result
 from medtrade.warehouse.store import Warehouse

@@ -257,9 +257,6 @@ def _plan_claims(p: _Plan, spec: ReportSpec) -> None:
         # the seed articles' claims: in the working directory (make demo) or beside the package (editable install)
         path = next((c for c in (DEFAULT_CLAIMS, Path(__file__).resolve().parents[3] / DEFAULT_CLAIMS) if c.is_file()),
                     None)
-    if not _has_check_file():
-        notes.append("claim checks are not available in this installation (medtrade.claims)")
-        return
     if path is None:
         notes.append(f"no claims checked: pass --claims FILE.yaml (for India-Russia the default is {DEFAULT_CLAIMS}, "
                      "not found here)")
@@ -276,15 +273,6 @@ def _plan_claims(p: _Plan, spec: ReportSpec) -> None:
     for cid in ids:
         p.add(f"claim:{cid}", "claims", path=str(Path(path).resolve()), ids=[cid])
     p.claims_file = Path(path).name
-
-
-def _has_check_file() -> bool:
-    """Whether the claims module (issue 6) is installed: the report works without it."""
-    try:
-        from medtrade.claims import check_file  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 def build_report(warehouse: str | Path, /, *, spec: ReportSpec | None = None, workers: int | None = None) -> Report:
