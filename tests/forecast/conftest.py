@@ -31,6 +31,15 @@ def annual_backtest(loaded_warehouse: Path, report_module):
 
 
 @pytest.fixture(scope="session")
+def annual_long_backtest(monthly_warehouse: Path, report_module):
+    """(series, Evaluation) for the same headings, fiscal years rolled up from India's monthly statistics."""
+    from medtrade.warehouse.store import Warehouse
+
+    with Warehouse(monthly_warehouse, read_only=True) as wh:
+        return report_module.run(wh, "annual-long")
+
+
+@pytest.fixture(scope="session")
 def monthly_backtest(monthly_warehouse: Path, report_module):
     """(series, Evaluation) for the same headings in India's monthly statistics."""
     from medtrade.warehouse.store import Warehouse

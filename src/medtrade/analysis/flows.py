@@ -102,8 +102,8 @@ def measure_column(t: ir.Table, /, *, measure: str, unit: str, rates: ir.Table |
         raise InputError(f"unknown unit `{unit}`; valid: {', '.join(DIVISORS)}")
     name = f"value_{unit}"
     currency = CURRENCY[unit]
-    if currency == "USD":
-        return t.mutate(_measure=t.value_usd / DIVISORS[unit]), name
+    if currency == "USD":  # no division by 1: it is work on every row
+        return t.mutate(_measure=t.value_usd if DIVISORS[unit] == 1 else t.value_usd / DIVISORS[unit]), name
     if rates is None:
         raise InputError(f"unit `{unit}` needs exchange rates")
     r = rates.filter(rates.currency == currency).select(

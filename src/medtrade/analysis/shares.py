@@ -60,7 +60,8 @@ def share_of(
     [{'partner_value': 6.0, 'total': 10.0, 'share': 0.6, 'partners_with_trade': 2}]
     """
     t = totals.filter(totals[value].notnull(), totals.partner != WORLD)
-    if members is not None:
+    listed = sorted(set(members) - set(NOT_RANKED)) if members is not None else None
+    if listed is not None:
         t = t.filter(t.partner.isin(sorted(members)))
     v = t[value]
     num = v.sum(where=t.partner == partner).fill_null(0)
@@ -70,11 +71,17 @@ def share_of(
         "partner_value": num,
         "total": den,
         "share": ibis.ifelse(den != 0, num / den, ibis.null("float64")),
-        "partners_traded": t.partner.collect(where=traded, distinct=True),
     }
+    if listed is None:
+        metrics["partners_traded"] = t.partner.collect(where=traded, distinct=True)
+    else:  # one flag per member: cheaper than collecting distinct partners from every row
+        metrics |= {f"_traded_{i}": ((t.partner == m) & (v > 0)).any() for i, m in enumerate(listed)}
     if "file_ids" in t.columns:
         metrics["file_ids"] = t.file_ids.collect().flatten().unique()
     out = t.aggregate(metrics, by=list(within))
+    if listed is not None:
+        flags = [ibis.ifelse(out[f"_traded_{i}"].fill_null(False), m, ibis.null("string")) for i, m in enumerate(listed)]
+        out = out.mutate(partners_traded=ibis.array(flags).filter(lambda p: p.notnull()))
     # Counted from the list: a second DISTINCT aggregate over the rows would cost as much again.
     columns = [*within, "partner_value", "total", "share", "partners_with_trade", "partners_traded",
                *(["file_ids"] if "file_ids" in metrics else [])]

@@ -104,6 +104,8 @@ def _setup(wh: Warehouse, *, exporter: str, importer: str | None, segment: str, 
     notes: list[str] = []
     if dropped:
         notes.append(f"left out as incomplete (fewer than 12 months): {', '.join(dropped)}")
+    if dataset is None:
+        notes += _longer_history(wh, found, chosen=chosen, labels=labels, by=by, rep=rep, flow=flow, partners=partners)
     if by_product:
         sel = fl.select(t, dataset=chosen, reporter=rep, flow=flow, partners=partners, segment=seg, period_types=types)
         targets = bulk_series(sel, time_key=by, labels=labels, level=by_product, unit=unit, rates=rates,
@@ -131,6 +133,27 @@ def _setup(wh: Warehouse, *, exporter: str, importer: str | None, segment: str, 
         sources, definition = res.sources, dict(res.definition)
         notes += [n for n in res.notes if not n.startswith("incomplete periods")]
     return Setup(by, unit, chosen, labels, dropped, targets, pool, sources, definition, notes, what)
+
+
+def _longer_history(wh: Warehouse, found: dict[str, set[str]], *, chosen: str, labels: list[str], by: str, rep: str,
+                    flow: str, partners: list[str] | None) -> list[str]:
+    """A note when another loaded dataset has more complete periods of the flow (e.g. fiscal years from months)."""
+    t = wh.table("trade_flows")
+    notes = []
+    for other in sorted(set(found) - {chosen}):
+        if not set(found[other]) & set(fl.TIME_KEYS[by]):
+            continue
+        sel = fl.select(t, dataset=other, reporter=rep, flow=flow, partners=partners,
+                        period_types=period_types_for(found[other], by))
+        try:
+            longer, _ = complete_span(sel, time_key=by, native=by in found[other])
+        except InputError:
+            continue
+        if len(longer) > len(labels):
+            notes.append(f"dataset {other} has {len(longer)} complete {by} periods of {rep} {flow}s "
+                         f"({longer[0]}..{longer[-1]}) against {len(labels)} in {chosen}: a longer history gives "
+                         f"the backtest more to choose on (docs/forecast.md); rerun with --dataset {other}")
+    return notes
 
 
 def _evaluate(setup: Setup, *, horizon: int, windows: int | None, arima: str) -> Evaluation:
