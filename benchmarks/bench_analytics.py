@@ -13,7 +13,8 @@ data is held in memory for the peers. The questions are the issue's:
 ``share``  Russia's share of India's ``pharma`` exports to the CIS members of 2022.
 
 Contenders, all in this process, interleaved (in a new random order each round, seeded)
-so that the machine's noise and the after-effects of one contender on the next are shared:
+so that the machine's noise is shared; each timed call follows an untimed call of the same
+contender, which absorbs the after-effects of the one before (pandas frees gigabytes):
 
 ``medtrade``       the verb (``run_top`` / ``run_share``) on an open warehouse, warm: what a
                    script, the API or the dashboard pays per question (definition, coverage
@@ -44,7 +45,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 import polars as pl
 
@@ -206,14 +206,17 @@ def bench_size(rows: int, repeat: int) -> dict:
         assert abs(got - expected_share) <= 1e-6, (name, got, expected_share)
 
     times: dict[str, dict[str, list[float]]] = {q: {c: [] for c in CONTENDERS} for q in runs}
-    # A new random order each round: whoever runs right after Polars (whose worker threads
-    # linger) or pandas (which sweeps gigabytes through the caches) changes from round to round.
+    # A new random order each round, and one untimed call before each timed one: what runs
+    # right after pandas (which frees gigabytes and takes seconds) or Polars (whose worker
+    # threads linger) paid up to 3x for it, so with few rounds the luck of the order decided
+    # the medians. The untimed call absorbs that after-effect for every contender alike.
     shuffle = random.Random(rows).shuffle
     for _ in range(repeat):
         for question, fns in runs.items():
             order = list(CONTENDERS)
             shuffle(order)
             for name in order:
+                fns[name]()
                 t0 = time.perf_counter()
                 fns[name]()
                 times[question][name].append(time.perf_counter() - t0)
