@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from medtrade.catalog.segments import load_segment
+from medtrade.catalog.segments import Segment, load_segment
 from medtrade.errors import InputError
 from medtrade.verbs.rankings import run_concentration, run_share, run_top
 from medtrade.warehouse.store import Warehouse
@@ -121,6 +121,25 @@ def test_russia_share_of_exports_to_cis_fy2021_22(wh: Warehouse, india_raw: pd.D
     assert row["value_usd_mn"] == pytest.approx(sums["RUSSIA"], abs=1e-6)
     assert row["total_value_usd_mn"] == pytest.approx(cis_total, abs=1e-6)
     assert row["share"] == pytest.approx(sums["RUSSIA"] / cis_total, abs=1e-6)
+    traded = {code for name, code in CIS_2022_03_31.items() if sums.get(name, 0) > 0}
+    assert row["partners_with_trade"] == len(traded)
+    missing = sorted(set(CIS_2022_03_31.values()) - traded)
+    named = [n for n in result.notes if "members without" in n]
+    assert named == [] if not missing else named[0].endswith(": " + ", ".join(missing))
+
+
+def test_group_members_without_exports_are_named(wh: Warehouse, india_raw: pd.DataFrame) -> None:
+    # Heading 9022 (X-ray apparatus): only some CIS members bought from India in FY2021-22.
+    sums = by_country(india_raw, fy="2021-22", prefixes=("9022",))
+    traded = {code for name, code in CIS_2022_03_31.items() if sums.get(name, 0) > 0}
+    missing = sorted(set(CIS_2022_03_31.values()) - traded)
+    assert 0 < len(missing) < len(CIS_2022_03_31) - 1  # the premise: some members traded, some did not
+    seg = Segment("xray", "1", "heading 9022", "X-ray apparatus", include=("9022",))
+    result = run_share(wh, exporter="IND", partner="RUS", of_group="CIS", segment=seg, period="FY2021-22")
+    (row,) = result.rows
+    assert row["partners_with_trade"] == len(traded)
+    assert [n for n in result.notes if "members without" in n] == [
+        f"CIS members without IND exports of xray in FY2021-22: {', '.join(missing)}"]
 
 
 def test_share_of_all_partners_in_published_inr(wh: Warehouse, india_raw: pd.DataFrame) -> None:

@@ -81,7 +81,8 @@ def share_of(
     out = t.aggregate(metrics, by=list(within))
     if listed is not None:
         flags = [ibis.ifelse(out[f"_traded_{i}"].fill_null(False), m, ibis.null("string")) for i, m in enumerate(listed)]
-        out = out.mutate(partners_traded=ibis.array(flags).filter(lambda p: p.notnull()))
+        traded_list = ibis.array(flags).filter(lambda p: p.notnull()) if flags else ibis.literal([], type="array<string>")
+        out = out.mutate(partners_traded=traded_list)
     # Counted from the list: a second DISTINCT aggregate over the rows would cost as much again.
     columns = [*within, "partner_value", "total", "share", "partners_with_trade", "partners_traded",
                *(["file_ids"] if "file_ids" in metrics else [])]
