@@ -29,7 +29,7 @@ def test_the_default_dataset_points_to_the_longer_history(both: Path) -> None:
     assert res.definition["dataset"].startswith("in-eidb")
     note = next(n for n in res.notes if n.startswith("dataset in-monthly has"))
     # 14 complete fiscal years FY2010-11..FY2023-24 (FY2009-10 has 3 months in the file) against EIDB's 7
-    assert "14 complete fy periods" in note and "(FY2010-11..FY2023-24) against 7 in in-eidb" in note
+    assert "14 complete fy periods of IND exports with RUS" in note and "(FY2010-11..FY2023-24) against 7 in in-eidb" in note
     assert "--dataset in-monthly" in note
 
 

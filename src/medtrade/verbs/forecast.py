@@ -105,7 +105,8 @@ def _setup(wh: Warehouse, *, exporter: str, importer: str | None, segment: str, 
     if dropped:
         notes.append(f"left out as incomplete (fewer than 12 months): {', '.join(dropped)}")
     if dataset is None:
-        notes += _longer_history(wh, found, chosen=chosen, labels=labels, by=by, rep=rep, flow=flow, partners=partners)
+        notes += _longer_history(wh, found, chosen=chosen, labels=labels, by=by, rep=rep, flow=flow, partners=partners,
+                                 what=what)
     if by_product:
         sel = fl.select(t, dataset=chosen, reporter=rep, flow=flow, partners=partners, segment=seg, period_types=types)
         targets = bulk_series(sel, time_key=by, labels=labels, level=by_product, unit=unit, rates=rates,
@@ -136,7 +137,7 @@ def _setup(wh: Warehouse, *, exporter: str, importer: str | None, segment: str, 
 
 
 def _longer_history(wh: Warehouse, found: dict[str, set[str]], *, chosen: str, labels: list[str], by: str, rep: str,
-                    flow: str, partners: list[str] | None) -> list[str]:
+                    flow: str, partners: list[str] | None, what: str) -> list[str]:
     """A note when another loaded dataset has more complete periods of the flow (e.g. fiscal years from months)."""
     t = wh.table("trade_flows")
     notes = []
@@ -150,7 +151,7 @@ def _longer_history(wh: Warehouse, found: dict[str, set[str]], *, chosen: str, l
         except InputError:
             continue
         if len(longer) > len(labels):
-            notes.append(f"dataset {other} has {len(longer)} complete {by} periods of {rep} {flow}s "
+            notes.append(f"dataset {other} has {len(longer)} complete {by} periods of {what} "
                          f"({longer[0]}..{longer[-1]}) against {len(labels)} in {chosen}: a longer history gives "
                          f"the backtest more to choose on (docs/forecast.md); rerun with --dataset {other}")
     return notes
