@@ -37,7 +37,8 @@ test: install chromium
 
 bench: install
 	$(BIN)/python benchmarks/bench_load.py --data $(DATA) --repeat 5
-	$(BIN)/python benchmarks/bench_analytics.py --rows 10000000 100000000 --repeat 7
+	$(BIN)/python benchmarks/bench_analytics.py --rows 10000000 100000000 --repeat 11
+	MEDTRADE_DATA=$(DATA) $(BIN)/python benchmarks/bench_forecast.py
 
 clean:
 	rm -rf $(VENV) demo.duckdb demo.duckdb.wal demo.duckdb.lock demo.duckdb.snapshots india-russia.html india-russia.xlsx .pytest_cache benchmarks/out
