@@ -26,8 +26,7 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from medtrade import config
-from medtrade.cli_common import WarehouseOpt, console, err, user_errors
+from medtrade.cli_common import WarehouseOpt, console, err, open_warehouse, user_errors
 from medtrade.errors import InputError
 
 fetch_app = typer.Typer(
@@ -61,12 +60,6 @@ def _print(report: Any, fmt: str) -> None:
         print(json.dumps(report.asdict(), indent=2, ensure_ascii=False))
     else:
         console.print(str(report), highlight=False, soft_wrap=True)
-
-
-def _warehouse(path: Path | None):
-    from medtrade.warehouse.snapshots import open_for_writing
-
-    return open_for_writing(config.warehouse_path(path))  # waits for other writers and a server's copy
 
 
 @fetch_app.command("comtrade")
@@ -114,7 +107,7 @@ def comtrade(
     quiet = fmt != "table"
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("chunks"),
                TextColumn("{task.fields[rows]}"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
-    with Progress(*columns, console=err, disable=quiet, transient=True) as bar, _warehouse(warehouse) as wh:
+    with Progress(*columns, console=err, disable=quiet, transient=True) as bar, open_warehouse(warehouse) as wh:
         task = bar.add_task("comtrade", total=None, rows="")
         rows = 0
 
@@ -159,7 +152,7 @@ def baci(
     quiet = fmt != "table"
     columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), DownloadColumn(),
                TransferSpeedColumn(), TextColumn("ETA"), TimeRemainingColumn())
-    with Progress(*columns, console=err, disable=quiet, transient=True) as bar, _warehouse(warehouse) as wh:
+    with Progress(*columns, console=err, disable=quiet, transient=True) as bar, open_warehouse(warehouse) as wh:
         task = bar.add_task("download", total=None)
 
         def on_bytes(done: int, total: int | None) -> None:

@@ -180,3 +180,16 @@ def test_who_vaccines_india_is_inferred_from_the_regulator(all_registers: tuple[
         stated = run_share(wh, by="manufacturer_country", registry="who-pq-vaccines").rows
     assert rows == (cdsco, ["inferred-regulator"])
     assert all(r["country"] is None for r in stated)  # nothing stated: one "no country" row
+
+
+def test_scrape_card_with_a_bad_date_is_rejected_with_its_reason(registry_dir: Path, tmp_path: Path) -> None:
+    from medtrade.sources.registry import eaeu_kz_json
+
+    cards = json.loads((registry_dir / "eaeu_kz_scraped/kz_ndda_medical_devices_sample.json").read_text("utf-8"))
+    cards[0]["mainInfo"]["registrationData"] = "31.02.2019"  # no such day
+    path = tmp_path / "kz_devices.json"
+    path.write_text(json.dumps(cards, ensure_ascii=False), "utf-8")
+    batch = eaeu_kz_json.read(path)
+    assert [(row, reason.split(":")[0]) for row, reason, _ in batch.rejects] == [(1, "registrationData")]
+    assert batch.rows_read == len(cards)
+    assert cards[0]["mainInfo"]["reg_number"] not in set(batch.table.column("reg_number").to_pylist())

@@ -27,18 +27,7 @@ READER_MODULES = (
 )
 
 
-def _import_readers() -> list[ModuleType]:
-    modules = []
-    for name in READER_MODULES:
-        try:
-            modules.append(importlib.import_module(f"medtrade.sources.{name}"))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"medtrade.sources.{name}":
-                raise
-    return modules
-
-
-READERS: list[ModuleType] = _import_readers()
+READERS: list[ModuleType] = [importlib.import_module(f"medtrade.sources.{name}") for name in READER_MODULES]
 
 __all__ = ["Batch", "READERS", "detect", "read_file", "reader_names"]
 

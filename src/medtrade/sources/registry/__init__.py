@@ -29,18 +29,7 @@ REGISTRY_MODULES = (
 __all__ = ["REGISTRY_READERS", "RegistryBatch", "reader_for", "registry_names"]
 
 
-def _import() -> list[ModuleType]:
-    modules = []
-    for name in REGISTRY_MODULES:
-        try:
-            modules.append(importlib.import_module(f"medtrade.sources.registry.{name}"))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"medtrade.sources.registry.{name}":
-                raise
-    return modules
-
-
-REGISTRY_READERS: list[ModuleType] = _import()
+REGISTRY_READERS: list[ModuleType] = [importlib.import_module(f"medtrade.sources.registry.{name}") for name in REGISTRY_MODULES]
 
 
 def registry_names() -> list[str]:

@@ -138,6 +138,18 @@ def _raw(rec: object) -> str:
     return json.dumps(rec, ensure_ascii=False)[:2000]
 
 
+_BAD = object()
+
+
+def _date(out: Records, i: int, rec: object, value: object, field: str) -> object:
+    """The parsed registration date (None when not given), or ``_BAD`` once the record is rejected for it."""
+    try:
+        return parse_date(value)
+    except ValueError as exc:
+        out.reject(i, f"{field}: {exc}", _raw(rec))
+        return _BAD
+
+
 def _eaeu_drugs(records: list, out: Records) -> list[str]:
     first_by_number: dict[str, tuple[int, str]] = {}
     # A repeat is kept over an earlier copy only if the earlier one lacks a holder: pick the best copy first.
@@ -170,10 +182,7 @@ def _eaeu_drugs(records: list, out: Records) -> list[str]:
             out.reject(i, f"duplicate of record {best[(key, trade)]} (same registration number and trade name)",
                        _raw(rec))
             continue
-        try:
-            reg_date = parse_date(reg.get("reg_date"))
-        except ValueError as exc:
-            out.reject(i, f"reg_date: {exc}", _raw(rec))
+        if (reg_date := _date(out, i, rec, reg.get("reg_date"), "reg_date")) is _BAD:
             continue
         atc = atc_code(p2.get("ATCName"))
         no_atc += atc is None
@@ -201,10 +210,7 @@ def _kz_drugs(records: list, out: Records) -> list[str]:
         if not number or not trade:
             out.reject(i, "no registration number or trade name in general_info", _raw(rec))
             continue
-        try:
-            reg_date = parse_date(gen.get("reg_date"))
-        except ValueError as exc:
-            out.reject(i, f"reg_date: {exc}", _raw(rec))
+        if (reg_date := _date(out, i, rec, gen.get("reg_date"), "reg_date")) is _BAD:
             continue
         makers = rec.get("manufacturer_info") or []
         holders = [m for m in makers if "держатель" in (m.get("manufacturer_type") or "").casefold()]
@@ -234,10 +240,7 @@ def _kz_devices(records: list, out: Records) -> list[str]:
         if not number or not name:
             out.reject(i, "no registration number or product name in mainInfo", _raw(rec))
             continue
-        try:
-            reg_date = parse_date(info.get("registrationData"))
-        except ValueError as exc:
-            out.reject(i, f"registrationData: {exc}", _raw(rec))
+        if (reg_date := _date(out, i, rec, info.get("registrationData"), "registrationData")) is _BAD:
             continue
         makers = rec.get("manufacturers") or []
         holders = [m for m in makers if "держатель" in (m.get("type") or "").casefold()]
@@ -263,10 +266,7 @@ def _eaeu_devices(records: list, out: Records) -> list[str]:
         if not name:
             out.reject(i, "no device name", _raw(rec))
             continue
-        try:
-            reg_date = parse_date(rec.get("reg_date"))
-        except ValueError as exc:
-            out.reject(i, f"reg_date: {exc}", _raw(rec))
+        if (reg_date := _date(out, i, rec, rec.get("reg_date"), "reg_date")) is _BAD:
             continue
         out.add(i, product_key=f"{name} {reg_date or ''}".strip(), reg_date=reg_date, trade_name=name,
                 stage="Производитель", stage_kind_="production", manufacturer=clean(rec.get("manufacturer_name")),
@@ -281,10 +281,7 @@ def _ru_devices(records: list, out: Records) -> list[str]:
         if not number:
             out.reject(i, "no registration number", _raw(rec))
             continue
-        try:
-            reg_date = parse_date(rec.get("reg_date"))
-        except ValueError as exc:
-            out.reject(i, f"reg_date: {exc}", _raw(rec))
+        if (reg_date := _date(out, i, rec, rec.get("reg_date"), "reg_date")) is _BAD:
             continue
         cut += any(isinstance(v, str) and v.endswith("...") for v in rec.values())
         applicant = clean(rec.get("legal_name_of_applicant")) or clean(rec.get("name_of_applicant"))
