@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from medtrade.verbs.forecast import run_forecast
@@ -23,13 +25,25 @@ def both(loaded_warehouse: Path, monthly_csv: Path, tmp_path_factory: pytest.Tem
     return path
 
 
-def test_the_default_dataset_points_to_the_longer_history(both: Path) -> None:
+def _complete_fys(monthly_raw: pd.DataFrame) -> list[str]:
+    """Fiscal years with all 12 months of India's exports to Russia in the raw monthly file (its MIRROR rows)."""
+    m = monthly_raw[(monthly_raw["source"] == "MIRROR") & (monthly_raw["napr_ru"] == "ИМ")]
+    y, mo = m["period"].str[:4].astype(int), m["period"].str[5:7].astype(int)
+    months = pd.DataFrame({"fy": np.where(mo >= 4, y, y - 1), "period": m["period"]}).drop_duplicates()
+    per_fy = months.groupby("fy").size()
+    return [f"FY{fy}-{(fy + 1) % 100:02d}" for fy in sorted(per_fy[per_fy == 12].index)]
+
+
+def test_the_default_dataset_points_to_the_longer_history(both: Path, monthly_raw: pd.DataFrame,
+                                                          india_raw: pd.DataFrame) -> None:
+    long, short = _complete_fys(monthly_raw), india_raw["fy_start_year"].nunique()
+    assert len(long) > short  # the premise, from the raw files
     with Warehouse(both, read_only=True) as wh:
         res = run_forecast(wh, **QUESTION)
     assert res.definition["dataset"].startswith("in-eidb")
     note = next(n for n in res.notes if n.startswith("dataset in-monthly has"))
-    # 14 complete fiscal years FY2010-11..FY2023-24 (FY2009-10 has 3 months in the file) against EIDB's 7
-    assert "14 complete fy periods of IND exports with RUS" in note and "(FY2010-11..FY2023-24) against 7 in in-eidb" in note
+    assert note.startswith(f"dataset in-monthly has {len(long)} complete fy periods of IND exports with RUS "
+                           f"({long[0]}..{long[-1]}) against {short} in in-eidb")
     assert "--dataset in-monthly" in note
 
 

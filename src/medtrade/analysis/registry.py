@@ -133,15 +133,7 @@ def timeline(t: ir.Table, /, *, country: str, by: str = "manufacturer_country",
     """
     dated = t.filter(t.reg_date.notnull())
     first = dated.group_by("product_key").aggregate(year=dated.reg_date.min().year())
-    rows, col, basis_col, _ = _side(dated, by)
-    theirs = rows.filter(rows[col] == country, rows[basis_col].isin(list(bases))).select("product_key").distinct()
-    all_per = first.group_by("year").aggregate(all_products=first.product_key.nunique())
-    mine = first.semi_join(theirs, "product_key")
-    mine_per = mine.group_by("year").aggregate(products=mine.product_key.nunique())
-    out = all_per.left_join(mine_per, "year").select(all_per.year, all_per.all_products, mine_per.products)
-    out = out.mutate(products=out.products.fill_null(0))
-    return out.mutate(share=out.products / out.all_products).select(
-        "year", "products", "all_products", "share").order_by("year")
+    return _share_per(first, _products_of(dated, country=country, by=by, bases=bases), "year").order_by("year")
 
 
 def products_by_group(t: ir.Table, groups: ir.Table, /, *, country: str, by: str = "manufacturer_country",
@@ -151,13 +143,22 @@ def products_by_group(t: ir.Table, groups: ir.Table, /, *, country: str, by: str
     ``groups`` maps ``product_key`` to ``group`` (from the ATC code, or the INN stem;
     see :mod:`medtrade.catalog.atc_hs`). Returns ``group, products, all_products, share``.
     """
-    rows, col, basis_col, _ = _side(t, by)
-    theirs = rows.filter(rows[col] == country, rows[basis_col].isin(list(bases))).select("product_key").distinct()
     g = groups.select("product_key", "group").distinct()
-    all_per = g.group_by("group").aggregate(all_products=g.product_key.nunique())
-    mine = g.semi_join(theirs, "product_key")
-    mine_per = mine.group_by("group").aggregate(products=mine.product_key.nunique())
-    out = all_per.left_join(mine_per, "group").select(all_per.group, all_per.all_products, mine_per.products)
+    out = _share_per(g, _products_of(t, country=country, by=by, bases=bases), "group")
+    return out.order_by([ibis.desc("products"), "group"])
+
+
+def _products_of(t: ir.Table, /, *, country: str, by: str, bases: Sequence[str]) -> ir.Table:
+    """The product keys with ``country`` on the ``by`` side, on one of the ``bases``."""
+    rows, col, basis_col, _ = _side(t, by)
+    return rows.filter(rows[col] == country, rows[basis_col].isin(list(bases))).select("product_key").distinct()
+
+
+def _share_per(keyed: ir.Table, theirs: ir.Table, key: str, /) -> ir.Table:
+    """Per ``key`` of ``keyed`` (product_key, key): the products in ``theirs`` beside all products, and the share."""
+    all_per = keyed.group_by(key).aggregate(all_products=keyed.product_key.nunique())
+    mine = keyed.semi_join(theirs, "product_key")
+    mine_per = mine.group_by(key).aggregate(products=mine.product_key.nunique())
+    out = all_per.left_join(mine_per, key).select(all_per[key], all_per.all_products, mine_per.products)
     out = out.mutate(products=out.products.fill_null(0))
-    return out.mutate(share=out.products / out.all_products).select(
-        "group", "products", "all_products", "share").order_by([ibis.desc("products"), "group"])
+    return out.mutate(share=out.products / out.all_products).select(key, "products", "all_products", "share")
