@@ -6,10 +6,21 @@ from typing import Annotated
 
 import typer
 
-from medtrade.cli_common import DatasetOpt, ExporterOpt, FormatOpt, ImporterOpt, ReporterOpt, SegmentOpt, UnitOpt, WarehouseOpt, answer, user_errors
+from medtrade.cli_common import (
+    ByTimeOpt,
+    DatasetOpt,
+    ExporterOpt,
+    FormatOpt,
+    ImporterOpt,
+    ReporterOpt,
+    SegmentOpt,
+    UnitOpt,
+    WarehouseOpt,
+    answer,
+    user_errors,
+)
 
 
-ByOpt = Annotated[str, typer.Option(help="fy, year or month")]
 HorizonOpt = Annotated[int | None, typer.Option(help="Periods ahead [default: 5 for fy/year, 12 for month]", min=1, max=60)]
 WindowsOpt = Annotated[int | None, typer.Option(help="Backtest origins: the last k periods [default: 3 annual, 12 monthly]", min=1, max=60)]
 ByProductOpt = Annotated[str | None, typer.Option("--by-product", help="Bulk: every product x partner series at hs2, hs4, hs6 or product level")]
@@ -22,7 +33,7 @@ def forecast(
     exporter: ExporterOpt,
     importer: ImporterOpt = None,
     segment: SegmentOpt = "pharma",
-    by: ByOpt = "fy",
+    by: ByTimeOpt = "fy",
     horizon: HorizonOpt = None,
     unit: UnitOpt = "usd_mn",
     reporter: ReporterOpt = "exporter",
@@ -49,7 +60,7 @@ def backtest(
     exporter: ExporterOpt,
     importer: ImporterOpt = None,
     segment: SegmentOpt = "pharma",
-    by: ByOpt = "fy",
+    by: ByTimeOpt = "fy",
     horizon: HorizonOpt = None,
     unit: UnitOpt = "usd_mn",
     reporter: ReporterOpt = "exporter",
